@@ -23,8 +23,15 @@ class ManagedProcess:
     """A child process in its own session (so a terminal's Ctrl-C or the
     parent's exit does not reach it unasked), with its output in a log file."""
 
-    def __init__(self, name: str, argv: Sequence[str], *, log_path: Path,
-                 env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
@@ -40,8 +47,12 @@ class ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(
-                self.argv, stdout=out, stderr=subprocess.STDOUT, env=self.env,
-                cwd=self.cwd, start_new_session=True,
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
             )
         log.info("started %s (pid %s)", self.name, self.proc.pid)
         return self
@@ -78,8 +89,9 @@ class ManagedProcess:
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            log.warning("%s did not stop in %.0fs; killing pid %s", self.name, timeout,
-                        self.proc.pid)
+            log.warning(
+                "%s did not stop in %.0fs; killing pid %s", self.name, timeout, self.proc.pid
+            )
             self.proc.kill()
             return self.proc.wait(5)
 

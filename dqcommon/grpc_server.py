@@ -73,12 +73,14 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary or handler.stream_unary:
             inner = handler.unary_unary or handler.stream_unary
 
-            async def unary_response(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def unary_response(
+                request_or_iterator: Any, context: grpc.aio.ServicerContext
+            ) -> Any:
                 with log_context(request_id=request_id):
                     started = time.perf_counter()
                     try:
                         result = await inner(request_or_iterator, context)
-                    except BaseException as exc:  # noqa: BLE001 - translated or re-raised
+                    except BaseException as exc:
                         await _handle_exception(exc, context, method, started)
                         raise
                     _log_call(method, quiet, "OK", started)
@@ -97,7 +99,9 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
 
         inner_stream = handler.unary_stream or handler.stream_stream
 
-        async def stream_response(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def stream_response(
+            request_or_iterator: Any, context: grpc.aio.ServicerContext
+        ) -> Any:
             with log_context(request_id=request_id):
                 started = time.perf_counter()
                 try:
@@ -107,7 +111,7 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
                             yield item
                     else:
                         await result
-                except BaseException as exc:  # noqa: BLE001 - translated or re-raised
+                except BaseException as exc:
                     await _handle_exception(exc, context, method, started)
                     raise
                 _log_call(method, quiet, "OK", started)
@@ -140,13 +144,21 @@ async def _handle_exception(
         error = exc
         log.info(
             "rpc failed",
-            extra={"method": method, "code": exc.code.name, "reason": exc.reason,
-                   "duration_ms": _elapsed_ms(started), "error": exc.message},
+            extra={
+                "method": method,
+                "code": exc.code.name,
+                "reason": exc.reason,
+                "duration_ms": _elapsed_ms(started),
+                "error": exc.message,
+            },
         )
     else:
         error = internal_error()
-        log.exception("unhandled exception in %s", method,
-                      extra={"method": method, "duration_ms": _elapsed_ms(started)})
+        log.exception(
+            "unhandled exception in %s",
+            method,
+            extra={"method": method, "duration_ms": _elapsed_ms(started)},
+        )
     await context.abort_with_status(error.to_grpc_status())
 
 
@@ -182,8 +194,9 @@ class GrpcApp:
         self._stopping = False
         self.port: int | None = None
 
-    def add_service(self, full_name: str, register: Callable[[Any, grpc.aio.Server], None],
-                    servicer: object) -> None:
+    def add_service(
+        self, full_name: str, register: Callable[[Any, grpc.aio.Server], None], servicer: object
+    ) -> None:
         """Registers a servicer (``register`` is the generated
         ``add_XServicer_to_server``) under its full service name."""
         register(servicer, self.server)
@@ -222,8 +235,15 @@ class GrpcApp:
         await self._set_health(ready)
         if self._readiness is not None:
             self.spawn(self._watch_readiness(), f"{self.name}-readiness")
-        log.info("serving", extra={"address": self.address, "port": self.port,
-                                   "services": self._service_names, "ready": ready})
+        log.info(
+            "serving",
+            extra={
+                "address": self.address,
+                "port": self.port,
+                "services": self._service_names,
+                "ready": ready,
+            },
+        )
         return self.port
 
     async def _check_ready(self) -> bool:
@@ -231,7 +251,7 @@ class GrpcApp:
             return True
         try:
             return await self._readiness()
-        except Exception:  # noqa: BLE001 - a failing check means not ready
+        except Exception:
             log.warning("readiness check failed", exc_info=True)
             return False
 
@@ -290,7 +310,7 @@ class GrpcApp:
 async def _run_hook(hook: Hook) -> None:
     try:
         await hook()
-    except Exception:  # noqa: BLE001 - one failing hook must not block shutdown
+    except Exception:
         log.exception("shutdown hook failed")
 
 

@@ -102,9 +102,7 @@ class ToolDef:
         """Slots that must be uploaded for a task running ``agents``."""
         chosen = set(agents)
         return tuple(
-            s.slot
-            for s in self.files
-            if s.required or chosen.intersection(s.required_by_agents)
+            s.slot for s in self.files if s.required or chosen.intersection(s.required_by_agents)
         )
 
 
@@ -140,8 +138,9 @@ CSV_CONTENT_TYPES = (
 )
 
 
-def _csv_slot(slot: str, required: bool, description: str,
-              required_by: tuple[str, ...] = ()) -> FileSlotDef:
+def _csv_slot(
+    slot: str, required: bool, description: str, required_by: tuple[str, ...] = ()
+) -> FileSlotDef:
     return FileSlotDef(
         slot=slot,
         required=required,
@@ -167,13 +166,15 @@ _PARAMETERS_FILE = FileSlotDef(
 )
 
 
-def _int(name: str, default: int, description: str, lo: float | None = None,
-         hi: float | None = None) -> ParamDef:
+def _int(
+    name: str, default: int, description: str, lo: float | None = None, hi: float | None = None
+) -> ParamDef:
     return ParamDef(name, ParamType.INTEGER, default, description, lo, hi)
 
 
-def _num(name: str, default: float, description: str, lo: float | None = None,
-         hi: float | None = None) -> ParamDef:
+def _num(
+    name: str, default: float, description: str, lo: float | None = None, hi: float | None = None
+) -> ParamDef:
     return ParamDef(name, ParamType.NUMBER, default, description, lo, hi)
 
 
@@ -194,14 +195,20 @@ def _object(name: str, description: str) -> ParamDef:
 
 
 def _weight(name: str, default: float, what: str) -> ParamDef:
-    return _num(name, default, f"Weight of {what} in the agent's score (weights are normalised).",
-                0.0, 1.0)
+    return _num(
+        name, default, f"Weight of {what} in the agent's score (weights are normalised).", 0.0, 1.0
+    )
 
 
 def _thresholds(excellent: int = 90, good: int = 75) -> tuple[ParamDef, ...]:
     return (
-        _int("excellent_threshold", excellent, "Score at or above which the status is excellent.",
-             0, 100),
+        _int(
+            "excellent_threshold",
+            excellent,
+            "Score at or above which the status is excellent.",
+            0,
+            100,
+        ),
         _int("good_threshold", good, "Score at or above which the status is good.", 0, 100),
     )
 
@@ -219,19 +226,42 @@ UNIFIED_PROFILER = AgentDef(
     ),
     available=True,
     parameters=(
-        _int("null_alert_threshold", 50,
-             "Null percentage above which a column is critical and raises an alert.", 0, 100),
-        _int("categorical_threshold", 20,
-             "A text column with at most this many distinct values is reported as categorical.",
-             1, 100_000),
-        _num("categorical_ratio_threshold", 0.05,
-             "A text column whose distinct/non-null ratio is at most this is categorical.",
-             0.0, 1.0),
+        _int(
+            "null_alert_threshold",
+            50,
+            "Null percentage above which a column is critical and raises an alert.",
+            0,
+            100,
+        ),
+        _int(
+            "categorical_threshold",
+            20,
+            "A text column with at most this many distinct values is reported as categorical.",
+            1,
+            100_000,
+        ),
+        _num(
+            "categorical_ratio_threshold",
+            0.05,
+            "A text column whose distinct/non-null ratio is at most this is categorical.",
+            0.0,
+            1.0,
+        ),
         _int("top_n_values", 10, "Number of most frequent values reported per column.", 1, 100),
-        _num("outlier_iqr_multiplier", 1.5,
-             "k in the IQR fences [Q1 - k*IQR, Q3 + k*IQR].", 0.5, 10.0),
-        _int("outlier_alert_threshold", 5,
-             "Outlier percentage above which a numeric column raises an alert.", 0, 100),
+        _num(
+            "outlier_iqr_multiplier",
+            1.5,
+            "k in the IQR fences [Q1 - k*IQR, Q3 + k*IQR].",
+            0.5,
+            10.0,
+        ),
+        _int(
+            "outlier_alert_threshold",
+            5,
+            "Outlier percentage above which a numeric column raises an alert.",
+            0,
+            100,
+        ),
     ),
 )
 
@@ -239,15 +269,18 @@ PROFILE_TOOL = ToolDef(
     tool_id="profile-my-data",
     name="Profile My Data",
     description="Profiles a dataset: statistics, drift against a baseline, PII risk, "
-                "user-defined tests and a readiness score.",
+    "user-defined tests and a readiness score.",
     version="2.0.0",
     category="source",
     report_prefix="profile_my_data",
     files=(
         _csv_slot("primary", True, "The dataset to profile (CSV with a header row)."),
-        _csv_slot("baseline", False,
-                  "Reference dataset for drift detection (same columns as primary).",
-                  required_by=("drift-detector",)),
+        _csv_slot(
+            "baseline",
+            False,
+            "Reference dataset for drift detection (same columns as primary).",
+            required_by=("drift-detector",),
+        ),
         _PARAMETERS_FILE,
     ),
     agents=(
@@ -256,35 +289,60 @@ PROFILE_TOOL = ToolDef(
             agent_id="drift-detector",
             name="Drift Detector",
             description="Compares the primary file with a baseline: distribution tests, PSI, "
-                        "missing and new columns.",
+            "missing and new columns.",
             available=False,
             input_slots=("primary", "baseline"),
             parameters=(
-                _choice("statistical_test", "kolmogorov_smirnov",
-                        ("kolmogorov_smirnov", "chi2", "wasserstein"),
-                        "Test used on numeric columns."),
-                _num("significance_level", 0.05, "p-value below which drift is reported.",
-                     0.0, 1.0),
-                _int("min_sample_size", 100,
-                     "Columns with fewer non-null values on either side are skipped.", 10, None),
+                _choice(
+                    "statistical_test",
+                    "kolmogorov_smirnov",
+                    ("kolmogorov_smirnov", "chi2", "wasserstein"),
+                    "Test used on numeric columns.",
+                ),
+                _num(
+                    "significance_level", 0.05, "p-value below which drift is reported.", 0.0, 1.0
+                ),
+                _int(
+                    "min_sample_size",
+                    100,
+                    "Columns with fewer non-null values on either side are skipped.",
+                    10,
+                    None,
+                ),
             ),
         ),
         AgentDef(
             agent_id="score-risk",
             name="Risk Scorer",
             description="Finds PII and sensitive fields and scores compliance risk "
-                        "(GDPR, CCPA, HIPAA).",
+            "(GDPR, CCPA, HIPAA).",
             available=False,
             parameters=(
-                _int("pii_sample_size", 100, "Values sampled per column for PII patterns.",
-                     10, 100_000),
-                _int("high_risk_threshold", 70, "Risk score at or above which a field is high.",
-                     0, 100),
-                _int("medium_risk_threshold", 40,
-                     "Risk score at or above which a field is medium.", 0, 100),
+                _int(
+                    "pii_sample_size",
+                    100,
+                    "Values sampled per column for PII patterns.",
+                    10,
+                    100_000,
+                ),
+                _int(
+                    "high_risk_threshold",
+                    70,
+                    "Risk score at or above which a field is high.",
+                    0,
+                    100,
+                ),
+                _int(
+                    "medium_risk_threshold",
+                    40,
+                    "Risk score at or above which a field is medium.",
+                    0,
+                    100,
+                ),
                 _bool("pii_detection_enabled", True, "Detect PII from values."),
-                _bool("sensitive_field_detection_enabled", True,
-                      "Detect sensitive fields from names."),
+                _bool(
+                    "sensitive_field_detection_enabled", True, "Detect sensitive fields from names."
+                ),
                 _bool("governance_check_enabled", True, "Report governance gaps."),
             ),
             orderings=(("medium_risk_threshold", "high_risk_threshold"),),
@@ -300,10 +358,14 @@ PROFILE_TOOL = ToolDef(
                 _weight("format_weight", 0.3, "format tests"),
                 *_thresholds(90, 75),
                 _columns("unique_columns", "Columns whose values must be unique."),
-                _object("range_tests",
-                        'Column -> {"min": number, "max": number}; either bound may be omitted.'),
-                _object("format_tests",
-                        "Column -> regular expression that every value must match in full."),
+                _object(
+                    "range_tests",
+                    'Column -> {"min": number, "max": number}; either bound may be omitted.',
+                ),
+                _object(
+                    "format_tests",
+                    "Column -> regular expression that every value must match in full.",
+                ),
             ),
             orderings=_THRESHOLD_ORDER,
         ),
@@ -311,12 +373,17 @@ PROFILE_TOOL = ToolDef(
             agent_id="readiness-rater",
             name="Readiness Rater",
             description="Scores completeness, consistency and schema health into a readiness "
-                        "verdict.",
+            "verdict.",
             available=False,
             parameters=(
                 _int("ready_threshold", 80, "Score at or above which data is ready.", 0, 100),
-                _int("needs_review_threshold", 50,
-                     "Score at or above which data needs review (below: not ready).", 0, 100),
+                _int(
+                    "needs_review_threshold",
+                    50,
+                    "Score at or above which data needs review (below: not ready).",
+                    0,
+                    100,
+                ),
                 _weight("completeness_weight", 0.3, "completeness"),
                 _weight("consistency_weight", 0.3, "consistency"),
                 _weight("schema_health_weight", 0.4, "schema health"),
@@ -335,7 +402,7 @@ CLEAN_TOOL = ToolDef(
     tool_id="clean-my-data",
     name="Clean My Data",
     description="Cleans a dataset in a chain of agents and writes the cleaned CSV, with every "
-                "removed row accounted for.",
+    "removed row accounted for.",
     version="1.0.0",
     category="shape",
     report_prefix="clean_my_data",
@@ -350,13 +417,18 @@ CLEAN_TOOL = ToolDef(
             description="Simulates cleaning rules and reports their impact without changing data.",
             available=False,
             parameters=(
-                ParamDef("preview_rules", ParamType.OBJECT_LIST, [],
-                         'Rules to simulate: {"type": drop_nulls|impute_nulls|remove_outliers|'
-                         'drop_duplicates|drop_columns|convert_types, "target_columns": [...], '
-                         "...}."),
+                ParamDef(
+                    "preview_rules",
+                    ParamType.OBJECT_LIST,
+                    [],
+                    'Rules to simulate: {"type": drop_nulls|impute_nulls|remove_outliers|'
+                    'drop_duplicates|drop_columns|convert_types, "target_columns": [...], '
+                    "...}.",
+                ),
                 _num("impact_threshold_high", 10, "Row change % at which impact is high.", 0, 100),
-                _num("impact_threshold_medium", 5, "Row change % at which impact is medium.",
-                     0, 100),
+                _num(
+                    "impact_threshold_medium", 5, "Row change % at which impact is medium.", 0, 100
+                ),
                 _num("confidence_level", 0.95, "Confidence level of estimates.", 0.0, 1.0),
                 _bool("calculate_distributions", True, "Add skewness and kurtosis."),
                 _bool("compare_statistics", True, "Compare statistics before and after."),
@@ -366,8 +438,7 @@ CLEAN_TOOL = ToolDef(
                 _weight("completeness_weight", 0.3, "completeness"),
                 *_thresholds(),
             ),
-            orderings=(*_THRESHOLD_ORDER,
-                       ("impact_threshold_medium", "impact_threshold_high")),
+            orderings=(*_THRESHOLD_ORDER, ("impact_threshold_medium", "impact_threshold_high")),
         ),
         AgentDef(
             agent_id="quarantine-agent",
@@ -384,8 +455,9 @@ CLEAN_TOOL = ToolDef(
                 _columns("required_fields", "Columns that must not be empty."),
                 _object("range_constraints", 'Column -> {"min": number, "max": number}.'),
                 _object("format_constraints", "Column -> regular expression (full match)."),
-                _object("expected_schema",
-                        "Column -> integer|float|numeric|boolean|datetime|string."),
+                _object(
+                    "expected_schema", "Column -> integer|float|numeric|boolean|datetime|string."
+                ),
                 _weight("quarantine_reduction_weight", 0.5, "data integrity after quarantine"),
                 _weight("data_integrity_weight", 0.3, "data integrity"),
                 _weight("processing_efficiency_weight", 0.2, "processing efficiency"),
@@ -402,8 +474,7 @@ CLEAN_TOOL = ToolDef(
                 _bool("auto_convert_numeric", True, "Convert numeric-looking text columns."),
                 _bool("auto_convert_datetime", True, "Convert date-looking text columns."),
                 _bool("auto_convert_category", True, "Mark low-cardinality text as category."),
-                _bool("preserve_mixed_types", False,
-                      "Leave columns with mixed types unchanged."),
+                _bool("preserve_mixed_types", False, "Leave columns with mixed types unchanged."),
                 _weight("type_reduction_weight", 0.5, "type issue reduction"),
                 *_RETENTION,
                 *_thresholds(),
@@ -416,18 +487,27 @@ CLEAN_TOOL = ToolDef(
             description="Trims, normalises case and spacing, applies synonyms, units and dates.",
             available=False,
             parameters=(
-                _choice("case_strategy", "lowercase", ("lowercase", "uppercase", "titlecase",
-                                                       "none"), "Case applied to text values."),
+                _choice(
+                    "case_strategy",
+                    "lowercase",
+                    ("lowercase", "uppercase", "titlecase", "none"),
+                    "Case applied to text values.",
+                ),
                 _bool("trim_whitespace", True, "Strip leading and trailing whitespace."),
                 _bool("normalize_internal_spacing", True, "Collapse runs of whitespace."),
                 _bool("apply_synonyms", True, "Apply synonym_mappings."),
                 _object("synonym_mappings", "Column -> {variant: standard value}."),
                 _bool("unit_standardization", False, "Apply unit_mappings."),
-                _object("unit_mappings",
-                        'Column -> {unit: {"factor": number, "target_unit": string}}.'),
+                _object(
+                    "unit_mappings", 'Column -> {unit: {"factor": number, "target_unit": string}}.'
+                ),
                 _bool("date_standardization", True, "Rewrite dates in target_date_format."),
-                ParamDef("target_date_format", ParamType.STRING, "%Y-%m-%d",
-                         "strftime pattern for standardised dates."),
+                ParamDef(
+                    "target_date_format",
+                    ParamType.STRING,
+                    "%Y-%m-%d",
+                    "strftime pattern for standardised dates.",
+                ),
                 _columns("target_columns", "Only these columns (empty: every text column)."),
                 _columns("preserve_columns", "Columns never touched."),
                 _weight("effectiveness_weight", 0.5, "standardisation effectiveness"),
@@ -442,21 +522,39 @@ CLEAN_TOOL = ToolDef(
             description="Finds exact, case-variant and conflicting duplicates and resolves them.",
             available=False,
             parameters=(
-                ParamDef("detection_types", ParamType.STRING_LIST,
-                         ["exact", "case_variations", "email_case", "missing_values",
-                          "conflicting"],
-                         "Duplicate kinds to detect.",
-                         allowed=("exact", "case_variations", "email_case", "missing_values",
-                                  "conflicting")),
-                _choice("merge_strategy", "remove_duplicates",
-                        ("remove_duplicates", "merge_smart"), "How duplicates are resolved."),
+                ParamDef(
+                    "detection_types",
+                    ParamType.STRING_LIST,
+                    ["exact", "case_variations", "email_case", "missing_values", "conflicting"],
+                    "Duplicate kinds to detect.",
+                    allowed=(
+                        "exact",
+                        "case_variations",
+                        "email_case",
+                        "missing_values",
+                        "conflicting",
+                    ),
+                ),
+                _choice(
+                    "merge_strategy",
+                    "remove_duplicates",
+                    ("remove_duplicates", "merge_smart"),
+                    "How duplicates are resolved.",
+                ),
                 _columns("email_columns", "E-mail columns (empty: detected)."),
                 _columns("key_columns", "Columns identifying a record (empty: all columns)."),
-                _choice("null_handling", "ignore_nulls", ("ignore_nulls", "match_nulls"),
-                        "Whether nulls match each other."),
-                _choice("conflict_resolution", "keep_first",
-                        ("keep_first", "keep_last", "merge_smart"),
-                        "Which record wins a conflict."),
+                _choice(
+                    "null_handling",
+                    "ignore_nulls",
+                    ("ignore_nulls", "match_nulls"),
+                    "Whether nulls match each other.",
+                ),
+                _choice(
+                    "conflict_resolution",
+                    "keep_first",
+                    ("keep_first", "keep_last", "merge_smart"),
+                    "Which record wins a conflict.",
+                ),
                 _weight("dedup_reduction_weight", 0.5, "duplicate reduction"),
                 *_RETENTION,
                 *_thresholds(),
@@ -469,11 +567,17 @@ CLEAN_TOOL = ToolDef(
             description="Imputes or drops missing values per column.",
             available=False,
             parameters=(
-                _choice("global_strategy", "column_specific", ("drop_rows", "column_specific"),
-                        "Drop every row with a null, or apply column_strategies."),
-                _object("column_strategies",
-                        "Column -> mean|median|mode|forward_fill|backward_fill|constant|"
-                        "knn_imputation|drop_column."),
+                _choice(
+                    "global_strategy",
+                    "column_specific",
+                    ("drop_rows", "column_specific"),
+                    "Drop every row with a null, or apply column_strategies.",
+                ),
+                _object(
+                    "column_strategies",
+                    "Column -> mean|median|mode|forward_fill|backward_fill|constant|"
+                    "knn_imputation|drop_column.",
+                ),
                 _object("fill_values", "Column -> constant used by the constant strategy."),
                 _int("knn_neighbors", 5, "Neighbours for KNN imputation.", 1, 20),
                 _weight("null_reduction_weight", 0.5, "null reduction"),
@@ -488,10 +592,18 @@ CLEAN_TOOL = ToolDef(
             description="Detects outliers (IQR, z-score, percentiles) and removes or imputes them.",
             available=False,
             parameters=(
-                _choice("detection_method", "iqr", ("iqr", "z_score", "percentile"),
-                        "How outliers are detected."),
-                _choice("removal_strategy", "remove", ("remove", "impute_mean", "impute_median"),
-                        "What happens to outliers."),
+                _choice(
+                    "detection_method",
+                    "iqr",
+                    ("iqr", "z_score", "percentile"),
+                    "How outliers are detected.",
+                ),
+                _choice(
+                    "removal_strategy",
+                    "remove",
+                    ("remove", "impute_mean", "impute_median"),
+                    "What happens to outliers.",
+                ),
                 _num("z_threshold", 3.0, "|z| above which a value is an outlier.", 1.0, 5.0),
                 _num("iqr_multiplier", 1.5, "k in the IQR fences.", 0.5, 3.0),
                 _num("lower_percentile", 1.0, "Lower percentile fence.", 0.0, 10.0),

@@ -81,8 +81,12 @@ def validate_parameters(
         if agent is None:
             continue
         values = agent.defaults()
-        values.update({k: _normalise(agent.parameter(k), v)
-                       for k, v in dict(given.get(agent_id) or {}).items()})
+        values.update(
+            {
+                k: _normalise(agent.parameter(k), v)
+                for k, v in dict(given.get(agent_id) or {}).items()
+            }
+        )
         effective[agent_id] = values
     return ValidatedParameters(by_agent=effective)
 
@@ -107,15 +111,19 @@ def _check_agent(agent: AgentDef, values: Mapping[str, Any], path: str) -> list[
         for low, high in agent.orderings:
             if merged[low] > merged[high]:
                 violations.append(
-                    Violation(f"{path}.{low}",
-                              f"must not exceed {high} ({merged[low]} > {merged[high]})")
+                    Violation(
+                        f"{path}.{low}", f"must not exceed {high} ({merged[low]} > {merged[high]})"
+                    )
                 )
     return violations
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(float(value)))
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
 
 
 def _check_value(spec: ParamDef, value: Any) -> str | None:

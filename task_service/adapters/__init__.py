@@ -1,0 +1,2 @@
+"""Adapters: the database (SQLAlchemy + Alembic) and the gRPC clients of
+StorageService and AnalysisService."""

@@ -1,0 +1,42 @@
+"""TaskService settings, from the environment (prefix ``TASK_``)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_instance_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class TaskSettings(BaseSettings):
+    """Every knob of TaskService. Built once in ``main`` and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="TASK_", extra="ignore")
+
+    grpc_address: str = Field("127.0.0.1:50051", description="host:port to serve gRPC on")
+    database_url: str = Field(
+        "sqlite:///var/tasks.db",
+        description="SQLAlchemy URL: a SQLite file, or postgresql+psycopg://user@host/db",
+    )
+    db_auto_migrate: bool = Field(True, description="run Alembic migrations at start-up")
+    storage_target: str = Field("127.0.0.1:50052", description="StorageService host:port")
+    analysis_target: str = Field("127.0.0.1:50053", description="AnalysisService host:port")
+    upload_url_ttl_seconds: int = Field(900, ge=60, le=604_800)
+    download_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
+    dispatcher_enabled: bool = Field(True, description="hand queued tasks to AnalysisService")
+    dispatch_concurrency: int = Field(
+        4, ge=1, le=256, description="analyses this instance runs at once"
+    )
+    dispatch_poll_interval_seconds: float = Field(1.0, gt=0)
+    lease_seconds: float = Field(30.0, gt=0)
+    max_attempts: int = Field(3, ge=1, le=20)
+    retry_backoff_seconds: float = Field(5.0, ge=0)
+    processing_timeout_seconds: float = Field(1800.0, gt=0)
+    shutdown_grace_seconds: float = Field(10.0, ge=0)
+    instance_id: str = Field(default_factory=_default_instance_id)
+    log_level: str = "INFO"

@@ -1,0 +1,103 @@
+"""The TaskService server factory: wires settings, adapters, use cases, the
+dispatcher and the servicer into a :class:`~dqcommon.grpc_server.GrpcApp`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from dataquality.task.v1 import task_service_pb2, task_service_pb2_grpc
+from dqcommon.grpc_server import GrpcApp, insecure_channel, insecure_sync_channel
+from dqcommon.tools import Catalog, default_catalog
+from task_service.adapters.analysis_client import GrpcAnalysis
+from task_service.adapters.db import SqlTaskRepository, create_db_engine
+from task_service.adapters.migrate import upgrade
+from task_service.adapters.storage_client import GrpcStorage
+from task_service.config import TaskSettings
+from task_service.domain.dispatcher import Dispatcher, DispatchPolicy
+from task_service.domain.ports import Clock
+from task_service.domain.service import TaskPolicy, TaskUseCases
+from task_service.servicer import TaskServicer
+
+SERVICE_NAME = task_service_pb2.DESCRIPTOR.services_by_name["TaskService"].full_name
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def create_app(
+    settings: TaskSettings, *, clock: Clock = utc_now, catalog: Catalog | None = None
+) -> GrpcApp:
+    """Builds TaskService. Must run inside the event loop that will serve it."""
+    engine = create_db_engine(settings.database_url)
+    if settings.db_auto_migrate:
+        await asyncio.to_thread(upgrade, engine)
+    repo = SqlTaskRepository(engine, clock)
+
+    storage_channel = insecure_sync_channel(settings.storage_target)
+    analysis_channel = insecure_channel(settings.analysis_target)
+    dispatcher: Dispatcher | None = None
+
+    def wake() -> None:
+        if dispatcher is not None:
+            dispatcher.wake()
+
+    use_cases = TaskUseCases(
+        repo=repo,
+        storage=GrpcStorage(storage_channel),
+        catalog=catalog or default_catalog(),
+        clock=clock,
+        policy=TaskPolicy(
+            upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
+            download_url_ttl_seconds=settings.download_url_ttl_seconds,
+        ),
+        wake_dispatcher=wake,
+    )
+    dispatcher = Dispatcher(
+        repo=repo,
+        analysis=GrpcAnalysis(analysis_channel),
+        load_parameters=use_cases.load_parameters,
+        clock=clock,
+        policy=DispatchPolicy(
+            concurrency=settings.dispatch_concurrency,
+            poll_interval_seconds=settings.dispatch_poll_interval_seconds,
+            lease_seconds=settings.lease_seconds,
+            max_attempts=settings.max_attempts,
+            retry_backoff_seconds=settings.retry_backoff_seconds,
+            processing_timeout_seconds=settings.processing_timeout_seconds,
+        ),
+        owner=settings.instance_id,
+    )
+
+    app = GrpcApp(
+        name="task-service",
+        address=settings.grpc_address,
+        grace_seconds=settings.shutdown_grace_seconds,
+    )
+    app.add_service(
+        SERVICE_NAME,
+        task_service_pb2_grpc.add_TaskServiceServicer_to_server,
+        TaskServicer(use_cases),
+    )
+
+    async def database_reachable() -> bool:
+        return await asyncio.to_thread(repo.ping)
+
+    app.set_readiness_check(database_reachable)
+    if settings.dispatcher_enabled:
+        app.spawn(dispatcher.run(), "dispatcher")
+
+    async def stop_dispatcher() -> None:
+        await dispatcher.stop(settings.shutdown_grace_seconds)
+
+    async def close() -> None:
+        await analysis_channel.close()
+        storage_channel.close()
+        engine.dispose()
+
+    app.before_stop(stop_dispatcher)
+    app.after_stop(close)
+    app.dispatcher = dispatcher  # type: ignore[attr-defined]  # for tests and diagnostics
+    app.repository = repo  # type: ignore[attr-defined]
+    return app

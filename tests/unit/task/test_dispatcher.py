@@ -1,0 +1,226 @@
+"""The dispatcher over a real SQLite queue and a scripted AnalysisService."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from task_service.domain.dispatcher import Dispatcher, DispatchPolicy
+from task_service.domain.model import AgentOutcome, OutputFile, TaskStatus
+from task_service.domain.ports import (
+    AnalysisAgentFinished,
+    AnalysisCompleted,
+    AnalysisFailure,
+    AnalysisProgress,
+)
+from task_service.domain.service import UploadRequest
+from tests.unit.task.fakes import FakeAnalysis
+from tests.unit.task.test_use_cases import USER, new_task, upload
+
+pytestmark = pytest.mark.unit
+
+REPORT = OutputFile(
+    "report.json", "profile_my_data_analysis.json", "report", "json", "application/json", 42
+)
+OK = AgentOutcome("unified-profiler", "SUCCEEDED", execution_time_ms=5)
+
+
+async def succeed(job):
+    yield AnalysisProgress(10, "reading", "unified-profiler", 1, 0)
+    yield AnalysisProgress(60, "profiling", "unified-profiler", 1, 0)
+    yield AnalysisAgentFinished(OK)
+    yield AnalysisCompleted((REPORT,), (OK,), 99)
+
+
+def fail_with(code, retryable):
+    async def script(job):
+        yield AnalysisProgress(5, "reading", None, 1, 0)
+        raise AnalysisFailure(code, f"{code} happened", retryable=retryable)
+
+    return script
+
+
+async def hang(job):
+    yield AnalysisProgress(5, "reading", None, 1, 0)
+    await asyncio.sleep(3600)
+
+
+def queued_task(use_cases, storage):
+    task = new_task(use_cases)
+    use_cases.generate_upload_urls(
+        USER, task.task_id, {"primary": UploadRequest("d.csv", "text/csv", 8)}
+    )
+    upload(storage, task)
+    return use_cases.process_task(USER, task.task_id, "req-42")
+
+
+def make_dispatcher(repo, use_cases, clock, analysis, **policy):
+    settings = {
+        "poll_interval_seconds": 0.05,
+        "progress_interval_seconds": 0.0,
+        "retry_backoff_seconds": 10,
+        **policy,
+    }
+    return Dispatcher(
+        repo=repo,
+        analysis=analysis,
+        load_parameters=use_cases.load_parameters,
+        clock=clock,
+        policy=DispatchPolicy(**settings),
+        owner="worker-1",
+    )
+
+
+async def run_until(dispatcher, condition, timeout=10.0):
+    runner = asyncio.create_task(dispatcher.run())
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await asyncio.to_thread(condition):
+            assert asyncio.get_running_loop().time() < deadline, "condition never met"
+            await asyncio.sleep(0.02)
+    finally:
+        await dispatcher.stop(grace_seconds=0.2)
+        await runner
+
+
+def test_a_queued_task_runs_to_completion(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    analysis = FakeAnalysis(succeed)
+    dispatcher = make_dispatcher(repo, use_cases, clock, analysis)
+    asyncio.run(
+        run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
+    )
+    done = repo.get(task.task_id)
+    assert done.progress.percent == 100 and done.progress.stage == "completed"
+    assert done.outputs == (REPORT,)
+    assert done.agent_results == (OK,)
+    assert done.execution_time_ms == 99
+    assert done.lease_owner is None and done.completed_at is not None
+    job = analysis.jobs[0]
+    assert job.request_id == "req-42" and job.attempt == 1
+    assert [i.slot for i in job.inputs] == ["primary"]
+    assert job.inputs[0].etag == task.files["primary"].etag
+    assert job.parameters["unified-profiler"]["top_n_values"] == 10
+    assert [(e.from_status, e.to_status) for e in repo.history(task.task_id)][-2:] == [
+        (TaskStatus.QUEUED, TaskStatus.PROCESSING),
+        (TaskStatus.PROCESSING, TaskStatus.COMPLETED),
+    ]
+
+
+def test_a_permanent_failure_fails_the_task_with_its_code(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    dispatcher = make_dispatcher(
+        repo, use_cases, clock, FakeAnalysis(fail_with("INVALID_CSV", False))
+    )
+    asyncio.run(run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.FAILED))
+    failed = repo.get(task.task_id)
+    assert failed.error_code == "INVALID_CSV"
+    assert failed.error_message == "INVALID_CSV happened"
+    assert failed.failed_at is not None
+
+
+def test_transient_failures_retry_with_backoff_then_give_up(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    analysis = FakeAnalysis(fail_with("ANALYSIS_UNAVAILABLE", True))
+    dispatcher = make_dispatcher(repo, use_cases, clock, analysis, max_attempts=3)
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        for attempt in (1, 2):
+            while (
+                repo.get(task.task_id).attempt < attempt
+                or repo.get(task.task_id).status is not TaskStatus.QUEUED
+            ):
+                await asyncio.sleep(0.02)
+            queued = repo.get(task.task_id)
+            assert queued.error_code == "ANALYSIS_UNAVAILABLE"
+            assert queued.progress.stage == "retry_scheduled"
+            # Backoff: not picked up before available_at.
+            assert queued.available_at == clock.now + timedelta(seconds=10 * 2 ** (attempt - 1))
+            await asyncio.sleep(0.2)
+            assert repo.get(task.task_id).status is TaskStatus.QUEUED
+            clock.advance(10 * 2 ** (attempt - 1))
+            dispatcher.wake()
+        while repo.get(task.task_id).status is not TaskStatus.FAILED:
+            await asyncio.sleep(0.02)
+        await dispatcher.stop(0.1)
+        await runner
+
+    asyncio.run(scenario())
+    failed = repo.get(task.task_id)
+    assert failed.error_code == "PROCESSING_RETRIES_EXHAUSTED"
+    assert "ANALYSIS_UNAVAILABLE" in failed.error_message
+    assert len(analysis.jobs) == 3 and [j.attempt for j in analysis.jobs] == [1, 2, 3]
+
+
+def test_stopping_hands_running_work_back_without_using_an_attempt(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(hang))
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        while repo.get(task.task_id).status is not TaskStatus.PROCESSING:
+            await asyncio.sleep(0.02)
+        await dispatcher.stop(grace_seconds=0.1)
+        await runner
+
+    asyncio.run(scenario())
+    back = repo.get(task.task_id)
+    assert back.status is TaskStatus.QUEUED
+    assert back.attempt == 0 and back.lease_owner is None
+    assert "handed back" in repo.history(task.task_id)[-1].reason
+
+
+def test_an_expired_lease_of_a_dead_worker_is_reclaimed(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    # Another worker claims it and dies (never renews).
+    repo.claim_next(
+        owner="dead-worker", lease_until=clock.now + timedelta(seconds=30), now=clock.now
+    )
+    clock.advance(31)
+    dispatcher = make_dispatcher(
+        repo, use_cases, clock, FakeAnalysis(succeed), retry_backoff_seconds=0
+    )
+    asyncio.run(
+        run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
+    )
+    reasons = [e.reason for e in repo.history(task.task_id)]
+    assert any("WORKER_LOST" in r or "expired" in r for r in reasons)
+    assert repo.get(task.task_id).attempt == 2
+
+
+def test_at_most_concurrency_analyses_run_at_once(repo, use_cases, storage, clock):
+    tasks = [queued_task(use_cases, storage) for _ in range(3)]
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(hang), concurrency=2)
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        await asyncio.sleep(0.5)
+        statuses = [repo.get(t.task_id).status for t in tasks]
+        await dispatcher.stop(0.05)
+        await runner
+        return statuses
+
+    statuses = asyncio.run(scenario())
+    assert statuses.count(TaskStatus.PROCESSING) == 2
+    assert statuses.count(TaskStatus.QUEUED) == 1
+
+
+def test_progress_is_written_while_running(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    seen = []
+
+    async def slow(job):
+        yield AnalysisProgress(50, "profiling", "unified-profiler", 1, 0)
+        await asyncio.sleep(0.3)
+        seen.append(repo.get(task.task_id).progress)
+        yield AnalysisCompleted((REPORT,), (OK,), 1)
+
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(slow))
+    asyncio.run(
+        run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
+    )
+    assert seen[0].percent == 57 and seen[0].stage == "profiling"
+    assert seen[0].current_agent == "unified-profiler"
