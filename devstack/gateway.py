@@ -75,8 +75,16 @@ def envoy_binary() -> str:
 def envoy_argv(config_path: Path) -> list[str]:
     # --disable-hot-restart: several Envoys (tests, dev stack) may share the
     # machine; hot-restart shared memory would make them collide.
-    return [envoy_binary(), "-c", str(config_path), "--disable-hot-restart",
-            "--log-level", "warning", "--concurrency", "2"]
+    return [
+        envoy_binary(),
+        "-c",
+        str(config_path),
+        "--disable-hot-restart",
+        "--log-level",
+        "warning",
+        "--concurrency",
+        "2",
+    ]
 
 
 def start_envoy(settings: GatewaySettings, workdir: Path) -> ManagedProcess:
@@ -89,7 +97,7 @@ def start_envoy(settings: GatewaySettings, workdir: Path) -> ManagedProcess:
     admin = f"http://127.0.0.1:{settings.admin_port}/ready"
 
     def ready() -> bool:
-        with urllib.request.urlopen(admin, timeout=1) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(admin, timeout=1) as response:
             return response.status == 200
 
     process.wait_until(ready, timeout=30, what="ready")

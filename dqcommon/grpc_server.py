@@ -27,7 +27,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from dqcommon.errors import ServiceError, internal_error
-from dqcommon.logging import log_context, new_request_id, request_id_from_metadata
+from dqcommon.logging import bind_request_id, new_request_id, request_id_from_metadata
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +76,17 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
             async def unary_response(
                 request_or_iterator: Any, context: grpc.aio.ServicerContext
             ) -> Any:
-                with log_context(request_id=request_id):
-                    started = time.perf_counter()
-                    try:
-                        result = await inner(request_or_iterator, context)
-                    except BaseException as exc:
-                        await _handle_exception(exc, context, method, started)
-                        raise
-                    _log_call(method, quiet, "OK", started)
-                    return result
+                # Each call runs in its own asyncio task (its own context
+                # copy), so the id is bound for this call only.
+                bind_request_id(request_id)
+                started = time.perf_counter()
+                try:
+                    result = await inner(request_or_iterator, context)
+                except BaseException as exc:
+                    await _handle_exception(exc, context, method, started)
+                    raise
+                _log_call(method, quiet, "OK", started)
+                return result
 
             factory = (
                 grpc.unary_unary_rpc_method_handler
@@ -102,19 +104,23 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
         async def stream_response(
             request_or_iterator: Any, context: grpc.aio.ServicerContext
         ) -> Any:
-            with log_context(request_id=request_id):
-                started = time.perf_counter()
-                try:
-                    result = inner_stream(request_or_iterator, context)
-                    if inspect.isasyncgen(result):
-                        async for item in result:
-                            yield item
-                    else:
-                        await result
-                except BaseException as exc:
-                    await _handle_exception(exc, context, method, started)
-                    raise
-                _log_call(method, quiet, "OK", started)
+            bind_request_id(request_id)
+            started = time.perf_counter()
+            try:
+                result = inner_stream(request_or_iterator, context)
+                if inspect.isasyncgen(result):
+                    async for item in result:
+                        yield item
+                else:
+                    await result
+            except GeneratorExit:
+                # The client went away mid-stream: nothing left to answer.
+                _log_call(method, False, "CANCELLED", started)
+                raise
+            except BaseException as exc:
+                await _handle_exception(exc, context, method, started)
+                raise
+            _log_call(method, quiet, "OK", started)
 
         factory = (
             grpc.unary_stream_rpc_method_handler

@@ -44,7 +44,16 @@ def log_context(*, request_id: str | None = None, task_id: str | None = None) ->
         yield
     finally:
         for var, token in reversed(tokens):
-            var.reset(token)
+            # A generator closed from another task runs this in a different
+            # context, where the token cannot be reset (nothing to undo there).
+            with contextlib.suppress(ValueError):
+                var.reset(token)
+
+
+def bind_request_id(request_id: str) -> None:
+    """Binds a request id to the current context without restoring it later:
+    for code that owns its context, such as one gRPC call's task."""
+    _request_id.set(request_id)
 
 
 def request_id_from_metadata(metadata: Sequence[tuple[str, str | bytes]] | None) -> str | None:

@@ -9,6 +9,9 @@ import pytest
 
 from tests.support.databases import database_url
 
+# One SeaweedFS per test session, shared by every tier that asks for it.
+pytest_plugins = ["tests.support.seaweed_fixture"]
+
 DATABASES = ["sqlite", "postgresql"]
 
 

@@ -1,0 +1,1 @@
+"""Adapters to the outside world: the S3-compatible object store."""

@@ -1,0 +1,1 @@
+"""StorageService against a real SeaweedFS, served in-process."""
