@@ -21,14 +21,15 @@ class ProcessFailedError(RuntimeError):
 
 class ManagedProcess:
     """A child process in its own session (so a terminal's Ctrl-C or the
-    parent's exit does not reach it unasked), with its output in a log file."""
+    parent's exit does not reach it unasked), with its output in a log file
+    (or, with ``log_path=None``, on our own stdout and stderr)."""
 
     def __init__(
         self,
         name: str,
         argv: Sequence[str],
         *,
-        log_path: Path,
+        log_path: Path | None,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
     ) -> None:
@@ -44,16 +45,21 @@ class ManagedProcess:
         return self.proc.pid if self.proc else None
 
     def start(self) -> ManagedProcess:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as out:
+        if self.log_path is None:
             self.proc = subprocess.Popen(
-                self.argv,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                cwd=self.cwd,
-                start_new_session=True,
+                self.argv, env=self.env, cwd=self.cwd, start_new_session=True
             )
+        else:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log_path, "ab") as out:
+                self.proc = subprocess.Popen(
+                    self.argv,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=self.env,
+                    cwd=self.cwd,
+                    start_new_session=True,
+                )
         log.info("started %s (pid %s)", self.name, self.proc.pid)
         return self
 
@@ -61,6 +67,8 @@ class ManagedProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def log_tail(self, lines: int = 40) -> str:
+        if self.log_path is None:
+            return "(output went to the terminal)"
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
