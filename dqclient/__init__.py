@@ -1,1 +1,1 @@
-"""dqclient."""
+"""A small REST client of the task API (through the gateway)."""

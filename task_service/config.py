@@ -26,7 +26,7 @@ class TaskSettings(BaseSettings):
     db_auto_migrate: bool = Field(True, description="run Alembic migrations at start-up")
     storage_target: str = Field("127.0.0.1:50052", description="StorageService host:port")
     analysis_target: str = Field("127.0.0.1:50053", description="AnalysisService host:port")
-    upload_url_ttl_seconds: int = Field(900, ge=60, le=604_800)
+    upload_url_ttl_seconds: int = Field(900, ge=1, le=604_800)
     download_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
     dispatcher_enabled: bool = Field(True, description="hand queued tasks to AnalysisService")
     dispatch_concurrency: int = Field(

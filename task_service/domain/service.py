@@ -387,7 +387,11 @@ class TaskUseCases:
         task = self.get_task(user_id, task_id)
         if task.status in (TaskStatus.QUEUED, TaskStatus.PROCESSING):
             raise errors.already_processing(task_id, task.status)
-        allowed = sources_of(TaskStatus.QUEUED)
+        # Only a user's first request queues a task (PROCESSING -> QUEUED is
+        # the dispatcher's retry path, never the user's).
+        allowed = sources_of(
+            TaskStatus.QUEUED, frozenset({TaskStatus.UPLOADING, TaskStatus.UPLOAD_FAILED})
+        )
         if task.status not in allowed:
             raise self._state_error(task, "process the task")
         tool = self._tool(task.tool_id)

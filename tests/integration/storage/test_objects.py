@@ -16,7 +16,8 @@ import pytest
 from dataquality.storage.v1 import storage_service_pb2 as pb
 from dqcommon.errors import decode_rpc_error
 from storage_service.config import MIB
-from tests.integration.storage.conftest import PART_BYTES, TaskFiles
+from tests.integration.storage.conftest import TaskFiles
+from tests.support.services import PART_BYTES
 
 pytestmark = pytest.mark.integration
 

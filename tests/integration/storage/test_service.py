@@ -22,9 +22,10 @@ from dqcommon.errors import decode_rpc_error
 from dqcommon.grpc_server import insecure_sync_channel
 from storage_service.config import StorageSettings
 from storage_service.server import SERVICE_NAME, create_app
-from tests.integration.storage.conftest import TaskFiles, settings_for
+from tests.integration.storage.conftest import TaskFiles
 from tests.support.app_thread import AppThread
 from tests.support.seaweed_fixture import start_seaweedfs, unique_bucket_name
+from tests.support.services import settings_for
 
 pytestmark = pytest.mark.integration
 

@@ -452,3 +452,26 @@ def test_page_size_is_capped_and_negative_refused(use_cases):
         ).reason
         == "INVALID_REQUEST"
     )
+
+
+def test_a_stale_process_request_never_requeues_a_running_task(
+    use_cases, storage, repo, clock, monkeypatch
+):
+    task = new_task(use_cases)
+    use_cases.generate_upload_urls(USER, task.task_id, {"primary": CSV})
+    upload(storage, task)
+    stale = use_cases.get_task(USER, task.task_id)  # UPLOADING, as a slow caller saw it
+    use_cases.process_task(USER, task.task_id, None)
+    claimed = repo.claim_next(owner="w", lease_until=clock.now, now=clock.now)
+    assert claimed.status is TaskStatus.PROCESSING
+    real_get = repo.get
+    calls = []
+
+    def stale_first(task_id):
+        calls.append(task_id)
+        return stale if len(calls) == 1 else real_get(task_id)
+
+    monkeypatch.setattr(repo, "get", stale_first)
+    error = error_of(use_cases.process_task, USER, task.task_id, None)
+    assert error.reason == "TASK_ALREADY_PROCESSING"
+    assert real_get(task.task_id).status is TaskStatus.PROCESSING

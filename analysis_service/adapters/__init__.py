@@ -1,0 +1,1 @@
+"""Adapters of AnalysisService: the StorageService client."""

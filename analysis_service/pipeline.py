@@ -1,0 +1,320 @@
+"""One analysis, end to end: stream the inputs from StorageService, run the
+agents in one pass, render the reports, write them back. Runs in a worker
+thread; reports progress through ``emit`` and stops between chunks when
+``cancelled()`` turns true."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import grpc
+
+from analysis_service.agents.base import AgentOutput
+from analysis_service.agents.runner import AgentRequest, run_profile_agents
+from analysis_service.domain.errors import AnalysisCancelled, InvalidCsvError
+from analysis_service.report.builder import build_report, json_bytes
+from analysis_service.report.workbook import write_workbook
+from dataquality.storage.v1 import storage_service_pb2 as storage_pb
+from dqcommon.errors import ServiceError
+from dqcommon.tools import Catalog
+
+log = logging.getLogger(__name__)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class InputRef:
+    """One verified input."""
+
+    slot: str
+    ref: storage_pb.ObjectRef
+    etag: str
+    size_bytes: int
+    original_filename: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to run."""
+
+    task_id: str
+    user_id: str
+    tool_id: str
+    agents: tuple[str, ...]
+    parameters: Mapping[str, Mapping[str, Any]]
+    inputs: Mapping[str, InputRef]
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The analysis moved."""
+
+    percent: int
+    stage: str
+    current_agent: str
+    agents_total: int
+    agents_completed: int
+
+
+@dataclass(frozen=True)
+class AgentFinished:
+    """One agent's outcome."""
+
+    agent_id: str
+    succeeded: bool
+    error_code: str
+    error_message: str
+    execution_time_ms: int
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file written to the task's outputs."""
+
+    ref: storage_pb.ObjectRef
+    filename: str
+    type: str
+    format: str
+    mime_type: str
+    size_bytes: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a successful analysis produced."""
+
+    outputs: tuple[Output, ...]
+    agents: tuple[AgentFinished, ...]
+    execution_time_ms: int
+
+
+Event = Progress | AgentFinished
+
+
+class Storage(Protocol):
+    """What the pipeline needs from StorageService."""
+
+    def iter_chunks(
+        self, ref: storage_pb.ObjectRef, *, etag: str = "", cancelled: Callable[[], bool] = ...
+    ) -> Any: ...
+
+    def write_file(self, ref: storage_pb.ObjectRef, path: Path, content_type: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Tunables (from settings)."""
+
+    batch_rows: int = 50_000
+    progress_interval_seconds: float = 0.25
+    work_dir: Path | None = None
+
+
+# Progress budget of an analysis (percent of the analysis, not of the task).
+_READ_END = 85
+_AGENTS_END = 90
+_RENDER_END = 95
+
+
+def run_job(
+    job: Job,
+    *,
+    storage: Storage,
+    catalog: Catalog,
+    config: PipelineConfig,
+    emit: Callable[[Event], None],
+    cancelled: Callable[[], bool],
+) -> Result:
+    """Runs ``job``; raises :class:`ServiceError` with the error code to put
+    on the task when the analysis cannot produce a result."""
+    started = time.perf_counter()
+    tool = catalog.tool(job.tool_id)
+    if tool is None:
+        raise ServiceError(
+            grpc.StatusCode.INVALID_ARGUMENT, "INVALID_TOOL_ID", f"Unknown tool '{job.tool_id}'."
+        )
+    primary = job.inputs.get("primary")
+    if primary is None:
+        raise ServiceError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "FILES_NOT_FOUND",
+            "The analysis needs a primary input file.",
+            metadata={"missing_files": "primary"},
+        )
+    total = len(job.agents)
+    baseline = job.inputs.get("baseline")
+    total_bytes = max(1, primary.size_bytes + (baseline.size_bytes if baseline else 0))
+    reporter = _ProgressReporter(emit, config.progress_interval_seconds, total)
+    reporter.force(0, "reading", "")
+
+    def on_batch(rows: int, bytes_read: int) -> None:
+        reporter.maybe(bytes_read * _READ_END // total_bytes, "profiling", ",".join(job.agents))
+
+    requests = [
+        AgentRequest(
+            agent_id=agent_id,
+            parameters=dict(job.parameters.get(agent_id, {})),
+            overrides=_overrides(catalog, job.tool_id, agent_id, job.parameters.get(agent_id, {})),
+        )
+        for agent_id in job.agents
+    ]
+    try:
+        run = run_profile_agents(
+            storage.iter_chunks(primary.ref, etag=primary.etag, cancelled=cancelled),
+            requests,
+            baseline=(
+                storage.iter_chunks(baseline.ref, etag=baseline.etag, cancelled=cancelled)
+                if baseline
+                else None
+            ),
+            batch_rows=config.batch_rows,
+            cancel=cancelled,
+            progress=on_batch,
+        )
+    except InvalidCsvError as exc:
+        raise ServiceError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "INVALID_CSV",
+            f"The primary file is not a readable CSV file: {exc}",
+        ) from None
+    if cancelled():
+        raise AnalysisCancelled()
+
+    finished = tuple(_finished(o) for o in run.outputs)
+    for index, outcome in enumerate(finished, start=1):
+        emit(outcome)
+        reporter.force(
+            _READ_END + (_AGENTS_END - _READ_END) * index // max(1, total),
+            "finalizing",
+            outcome.agent_id,
+            completed=index,
+        )
+    if not any(o.succeeded for o in finished):
+        first = next(o for o in finished)
+        raise ServiceError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "ALL_AGENTS_FAILED",
+            f"No agent succeeded; {first.agent_id} failed with {first.error_code}: "
+            f"{first.error_message}",
+            metadata={"agents": ",".join(o.agent_id for o in finished)},
+        )
+
+    reporter.force(_AGENTS_END, "rendering", "", completed=total)
+    files = {
+        slot: {"name": i.original_filename, "size_bytes": i.size_bytes}
+        for slot, i in job.inputs.items()
+    }
+    report = build_report(
+        tool_id=job.tool_id,
+        analysis_id=job.task_id,
+        outputs=run.outputs,
+        execution_time_ms=round((time.perf_counter() - started) * 1000),
+        files=files,
+        catalog=catalog,
+    )
+    prefix = tool.report_prefix or job.tool_id.replace("-", "_")
+    outputs: list[Output] = []
+    with tempfile.TemporaryDirectory(prefix="analysis-", dir=config.work_dir) as tmp:
+        work = Path(tmp)
+        json_path = work / f"{prefix}_analysis.json"
+        json_path.write_bytes(json_bytes(report))
+        xlsx_path = work / f"{prefix}_analysis.xlsx"
+        write_workbook(report, xlsx_path)
+        if cancelled():
+            raise AnalysisCancelled()
+        reporter.force(_RENDER_END, "uploading_results", "", completed=total)
+        for path, fmt, mime, description in (
+            (xlsx_path, "xlsx", XLSX_MIME, f"{tool.name} - Complete Analysis Report (Excel)"),
+            (json_path, "json", "application/json", f"{tool.name} - JSON Report"),
+        ):
+            ref = storage_pb.ObjectRef(
+                user_id=job.user_id,
+                task_id=job.task_id,
+                area=storage_pb.ObjectRef.AREA_OUTPUTS,
+                name=path.name,
+            )
+            stored = storage.write_file(ref, path, mime)
+            outputs.append(
+                Output(
+                    ref=ref,
+                    filename=path.name,
+                    type="report",
+                    format=fmt,
+                    mime_type=mime,
+                    size_bytes=stored.size_bytes,
+                    description=description,
+                )
+            )
+            if cancelled():
+                raise AnalysisCancelled()
+    elapsed = round((time.perf_counter() - started) * 1000)
+    log.info(
+        "analysis finished",
+        extra={
+            "execution_time_ms": elapsed,
+            "rows": run.primary.rows,
+            "columns": len(run.primary.columns),
+        },
+    )
+    return Result(outputs=tuple(outputs), agents=finished, execution_time_ms=elapsed)
+
+
+def _finished(output: AgentOutput) -> AgentFinished:
+    return AgentFinished(
+        agent_id=output.agent_id,
+        succeeded=output.ok,
+        error_code=output.error.code if output.error else "",
+        error_message=output.error.message if output.error else "",
+        execution_time_ms=output.execution_time_ms,
+    )
+
+
+def _overrides(
+    catalog: Catalog, tool_id: str, agent_id: str, effective: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The parameters that differ from the agent's defaults."""
+    tool = catalog.tool(tool_id)
+    agent = tool.agent(agent_id) if tool else None
+    if agent is None:
+        return None
+    defaults = agent.defaults()
+    changed = {k: v for k, v in effective.items() if defaults.get(k) != v}
+    return changed or None
+
+
+class _ProgressReporter:
+    """Emits progress at most every ``interval`` seconds (forced events always)."""
+
+    def __init__(self, emit: Callable[[Event], None], interval: float, total: int) -> None:
+        self._emit = emit
+        self._interval = interval
+        self._total = total
+        self._last = 0.0
+        self._last_percent = -1
+
+    def maybe(self, percent: int, stage: str, agent: str) -> None:
+        now = time.monotonic()
+        if percent != self._last_percent and now - self._last >= self._interval:
+            self.force(percent, stage, agent)
+
+    def force(self, percent: int, stage: str, agent: str, completed: int = 0) -> None:
+        self._last = time.monotonic()
+        self._last_percent = percent
+        self._emit(
+            Progress(
+                percent=min(100, max(0, percent)),
+                stage=stage,
+                current_agent=agent,
+                agents_total=self._total,
+                agents_completed=completed,
+            )
+        )

@@ -1,0 +1,72 @@
+"""The AnalysisService server factory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+
+from analysis_service.adapters.storage import InputStorage
+from analysis_service.config import AnalysisSettings
+from analysis_service.domain.errors import AnalysisCancelled
+from analysis_service.pipeline import Event, Job, PipelineConfig, Result, run_job
+from analysis_service.servicer import AnalysisServicer, Capacity
+from dataquality.analysis.v1 import analysis_service_pb2, analysis_service_pb2_grpc
+from dqcommon.errors import ServiceError
+from dqcommon.grpc_server import GrpcApp, insecure_sync_channel
+from dqcommon.tools import Catalog, default_catalog
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = analysis_service_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name
+
+
+async def create_app(settings: AnalysisSettings, *, catalog: Catalog | None = None) -> GrpcApp:
+    """Builds AnalysisService. Must run inside the event loop that serves it."""
+    catalog = catalog or default_catalog()
+    channel = insecure_sync_channel(settings.storage_target)
+    storage = InputStorage(channel, chunk_bytes=settings.read_chunk_bytes)
+    config = PipelineConfig(
+        batch_rows=settings.csv_batch_rows,
+        progress_interval_seconds=settings.progress_interval_seconds,
+        work_dir=settings.work_dir,
+    )
+    executor = ThreadPoolExecutor(
+        max_workers=settings.max_concurrent, thread_name_prefix="analysis"
+    )
+
+    def run(job: Job, emit: Callable[[Event], None], cancelled: Callable[[], bool]) -> Result:
+        try:
+            return run_job(
+                job, storage=storage, catalog=catalog, config=config, emit=emit, cancelled=cancelled
+            )
+        except (ServiceError, AnalysisCancelled):
+            raise
+        except Exception:
+            log.exception("analysis failed unexpectedly")
+            raise ServiceError(
+                grpc.StatusCode.INTERNAL,
+                "PROCESSING_ERROR",
+                "The analysis failed unexpectedly; it has been logged.",
+            ) from None
+
+    app = GrpcApp(
+        name="analysis-service",
+        address=settings.grpc_address,
+        grace_seconds=settings.shutdown_grace_seconds,
+    )
+    app.add_service(
+        SERVICE_NAME,
+        analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server,
+        AnalysisServicer(run, executor, Capacity(settings.max_concurrent)),
+    )
+
+    async def close() -> None:
+        await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+        channel.close()
+
+    app.after_stop(close)
+    return app

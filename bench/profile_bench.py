@@ -1,0 +1,244 @@
+"""Profiler speed and memory against a plain pandas baseline.
+
+Usage::
+
+    .venv/bin/python -m bench.profile_bench --rows 1000000
+
+Generates a CSV with mixed column types on disk, then runs every competitor
+in its own subprocess (so peak RSS from ``resource.getrusage`` is that
+competitor's alone) and writes ``bench/results/profile_bench.json`` plus a
+table on stdout.
+
+Competitors (add more to ``COMPETITORS``; one that cannot be imported is
+skipped with a note):
+
+* ``streaming`` - ours: the file read in 1 MiB chunks as they would arrive
+  from storage, ``iter_csv_batches`` + ``DatasetProfiler`` + the
+  unified-profiler agent + the JSON report;
+* ``pandas`` - ``pd.read_csv`` of the whole file, then describe, nunique,
+  value_counts, quantiles, skew and kurt per column (less than we compute:
+  no type evidence, outliers, text stats or report);
+* ``ydata_profiling``, ``whylogs`` - placeholders, run when installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results" / "profile_bench.json"
+CHUNK = 1 << 20
+
+
+def generate_csv(path: Path, rows: int, seed: int = 42) -> None:
+    """Mixed types: ids, floats with nulls, skewed floats, ints, categories,
+    free text, booleans, dates, e-mails and a mostly-numeric dirty column."""
+    rng = np.random.default_rng(seed)
+    block = 200_000
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for start in range(0, rows, block):
+            n = min(block, rows - start)
+            ids = np.arange(start, start + n)
+            frame = pd.DataFrame(
+                {
+                    "id": ids,
+                    "amount": np.round(rng.lognormal(3, 1, n), 2),
+                    "score": rng.normal(0, 1, n),
+                    "quantity": rng.poisson(5, n),
+                    "segment": rng.choice(["retail", "corporate", "public", "partner"], n),
+                    "comment": np.char.add("note ", rng.integers(0, 50_000, n).astype(str)),
+                    "active": rng.choice(["true", "false"], n),
+                    "signup": pd.to_datetime(rng.integers(1.4e9, 1.7e9, n), unit="s").strftime(
+                        "%Y-%m-%d"
+                    ),
+                    "email": np.char.add(np.char.add("user", ids.astype(str)), "@example.com"),
+                    "code": rng.integers(1000, 9999, n).astype(str),
+                }
+            )
+            frame.loc[rng.random(n) < 0.05, "amount"] = np.nan
+            dirty = rng.random(n) < 0.001
+            frame.loc[dirty, "code"] = "n/a"
+            frame.to_csv(out, index=False, header=start == 0)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+def run_streaming(path: Path) -> dict[str, Any]:
+    from analysis_service.agents.runner import AgentRequest, run_profile_agents
+    from analysis_service.report import build_report, json_bytes
+    from dqcommon.tools.catalog import UNIFIED_PROFILER
+
+    result = run_profile_agents(
+        _chunks(path), [AgentRequest("unified-profiler", UNIFIED_PROFILER.defaults())]
+    )
+    report = build_report(
+        tool_id="profile-my-data",
+        analysis_id="bench",
+        outputs=result.outputs,
+        execution_time_ms=result.execution_time_ms,
+    )
+    return {"rows": result.primary.rows, "report_bytes": len(json_bytes(report))}
+
+
+def run_pandas(path: Path) -> dict[str, Any]:
+    frame = pd.read_csv(path)
+    frame.describe(include="all")
+    numeric = frame.select_dtypes("number")
+    for name in frame.columns:
+        frame[name].nunique()
+        frame[name].value_counts().head(10)
+    numeric.quantile([0.25, 0.5, 0.75])
+    numeric.skew()
+    numeric.kurt()
+    return {"rows": len(frame)}
+
+
+def run_ydata(path: Path) -> dict[str, Any]:
+    from ydata_profiling import ProfileReport  # type: ignore[import-not-found]
+
+    frame = pd.read_csv(path)
+    ProfileReport(frame, minimal=True, progress_bar=False).to_json()
+    return {"rows": len(frame)}
+
+
+def run_whylogs(path: Path) -> dict[str, Any]:
+    import whylogs  # type: ignore[import-not-found]
+
+    frame = pd.read_csv(path)
+    whylogs.log(frame).view().to_pandas()
+    return {"rows": len(frame)}
+
+
+@dataclass(frozen=True)
+class Competitor:
+    name: str
+    run: Callable[[Path], dict[str, Any]]
+    needs: str | None = None  # module that must be importable
+
+
+COMPETITORS: dict[str, Competitor] = {
+    c.name: c
+    for c in (
+        Competitor("streaming", run_streaming),
+        Competitor("pandas", run_pandas),
+        Competitor("ydata_profiling", run_ydata, needs="ydata_profiling"),
+        Competitor("whylogs", run_whylogs, needs="whylogs"),
+    )
+}
+
+
+def _child(name: str, path: Path) -> None:
+    """Runs one competitor and prints its measurements as JSON."""
+    started = time.perf_counter()
+    extra = COMPETITORS[name].run(path)
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({"wall_s": wall, "peak_rss_mb": peak_kib / 1024, **extra}))
+
+
+def _importable(module: str) -> bool:
+    probe = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, check=False
+    )
+    return probe.returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--competitors", default=",".join(COMPETITORS))
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.csv)
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="profile-bench-") as tmp:
+        path = Path(tmp) / "bench.csv"
+        started = time.perf_counter()
+        generate_csv(path, args.rows)
+        size = path.stat().st_size
+        print(
+            f"generated {args.rows:,} rows, {size / 1e6:.1f} MB in "
+            f"{time.perf_counter() - started:.1f}s"
+        )
+        results: list[dict[str, Any]] = []
+        for name in args.competitors.split(","):
+            competitor = COMPETITORS[name]
+            if competitor.needs and not _importable(competitor.needs):
+                results.append({"competitor": name, "skipped": f"{competitor.needs} not installed"})
+                continue
+            proc = subprocess.run(
+                [sys.executable, "-m", "bench.profile_bench", "--child", name, "--csv", str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                results.append({"competitor": name, "error": proc.stderr.strip()[-2000:]})
+                continue
+            measured = json.loads(proc.stdout.strip().splitlines()[-1])
+            wall = measured["wall_s"]
+            results.append(
+                {
+                    "competitor": name,
+                    **measured,
+                    "rows_per_s": args.rows / wall,
+                    "mb_per_s": size / 1e6 / wall,
+                }
+            )
+
+    document = {
+        "rows": args.rows,
+        "file_mb": size / 1e6,
+        "columns": 10,
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": _cpus(),
+            "platform": platform.platform(),
+        },
+        "versions": {"pandas": pd.__version__, "numpy": np.__version__},
+        "results": results,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"{'competitor':<18}{'wall s':>9}{'rows/s':>12}{'MB/s':>9}{'peak RSS MB':>13}")
+    for row in results:
+        if "wall_s" in row:
+            print(
+                f"{row['competitor']:<18}{row['wall_s']:>9.2f}{row['rows_per_s']:>12,.0f}"
+                f"{row['mb_per_s']:>9.1f}{row['peak_rss_mb']:>13.0f}"
+            )
+        else:
+            print(f"{row['competitor']:<18}  {row.get('skipped') or row.get('error', '')[:60]}")
+    print(f"written to {args.output}")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

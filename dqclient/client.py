@@ -1,0 +1,139 @@
+"""The task API, the way the frontend calls it: create, upload URLs, direct
+upload to the object store, process, poll, downloads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "EXPIRED"}
+
+
+@dataclass
+class ApiError(Exception):
+    """An error answer: HTTP status, error code (ErrorInfo reason), message."""
+
+    status: int
+    code: str
+    message: str
+    body: Any = None
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status} {self.code}: {self.message}"
+
+
+class TaskClient:
+    """REST client; ``user_id`` goes in the x-user-id header."""
+
+    def __init__(
+        self,
+        base_url: str,
+        user_id: str,
+        *,
+        timeout: float = 30.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.user_id = user_id
+        self.timeout = timeout
+        self.http = session or requests.Session()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"x-user-id": self.user_id, **kwargs.pop("headers", {})}
+        response = self.http.request(
+            method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
+        )
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        if response.status_code >= 400:
+            raise error_from(response.status_code, body)
+        return body
+
+    def tools(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/tools")["tools"]
+
+    def create_task(
+        self,
+        tool_id: str,
+        agents: list[str] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"tool_id": tool_id, "agents": agents or []}
+        if parameters:
+            body["parameters"] = dict(parameters)
+        return self._call("POST", "/tasks", json=body)
+
+    def upload_urls(self, task_id: str, files: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        return self._call("POST", f"/tasks/{task_id}/upload-urls", json={"files": dict(files)})
+
+    def process(self, task_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/tasks/{task_id}/process", json={})
+
+    def get(self, task_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/tasks/{task_id}")
+
+    def list(self, **params: Any) -> dict[str, Any]:
+        return self._call("GET", "/tasks", params=params)
+
+    def downloads(self, task_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/tasks/{task_id}/downloads")
+
+    @staticmethod
+    def put_file(upload: Mapping[str, Any], path: Path, timeout: float = 600) -> None:
+        """Sends the file straight to the object store with the signed headers."""
+        with path.open("rb") as handle:
+            response = requests.request(
+                upload["method"],
+                upload["url"],
+                data=handle,
+                headers=dict(upload.get("headers", {})),
+                timeout=timeout,
+            )
+        if response.status_code >= 300:
+            raise ApiError(
+                response.status_code,
+                "UPLOAD_REFUSED",
+                f"The object store refused the upload: {response.text[:300]}",
+            )
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 600,
+        interval: float = 0.5,
+        on_change: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Polls until the task reaches a terminal status."""
+        deadline = time.monotonic() + timeout
+        last: tuple[Any, ...] | None = None
+        while True:
+            task = self.get(task_id)
+            state = (task["status"], task["progress"], task["progress_detail"]["current_stage"])
+            if state != last and on_change is not None:
+                on_change(task)
+            last = state
+            if task["status"] in TERMINAL:
+                return task
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {task_id} still {task['status']} after {timeout}s")
+            time.sleep(interval)
+
+
+def error_from(status: int, body: Any) -> ApiError:
+    """Decodes a google.rpc.Status JSON body (services and gateway alike)."""
+    code = "HTTP_ERROR"
+    message = str(body)
+    if isinstance(body, dict):
+        message = body.get("message", message)
+        for detail in body.get("details", []):
+            if detail.get("@type", "").endswith("google.rpc.ErrorInfo"):
+                code = detail.get("reason", code)
+    return ApiError(status, code, message, body)

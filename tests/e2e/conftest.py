@@ -1,0 +1,51 @@
+"""The whole stack as real processes on free ports: SeaweedFS, the three
+services (``python -m ...``) and Envoy, started by the same code as
+``make run``. Once per database backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from devstack.stack import Stack, StackPorts
+from dqclient.client import TaskClient
+from tests.support.databases import database_url
+
+# Short upload URL lifetime so the expiry test can wait it out.
+UPLOAD_TTL_SECONDS = 4
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    var = tmp_path_factory.mktemp(f"stack-{request.param}")
+    with ExitStack() as resources:
+        url = resources.enter_context(database_url(request.param, Path(var)))
+        running = Stack(
+            var,
+            StackPorts.free(),
+            database_url=url,
+            logs_to_files=True,
+            service_env={
+                "task": {
+                    "TASK_UPLOAD_URL_TTL_SECONDS": str(UPLOAD_TTL_SECONDS),
+                    "TASK_DISPATCH_POLL_INTERVAL_SECONDS": "0.2",
+                }
+            },
+        )
+        resources.enter_context(running)
+        yield running
+
+
+@pytest.fixture
+def client(stack: Stack) -> TaskClient:
+    return TaskClient(stack.base_url, "alice")
+
+
+@pytest.fixture
+def other(stack: Stack) -> TaskClient:
+    return TaskClient(stack.base_url, "mallory")
