@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import requests
 
+from devstack.gateway import DESCRIPTOR
 from dqclient.client import ApiError, TaskClient
 from tests.e2e.conftest import UPLOAD_TTL_SECONDS
 
@@ -287,6 +288,26 @@ def test_grpcurl_lists_every_service(stack):
             check=True,
         ).stdout
         assert "SERVING" in health
+    # Through Envoy, with the descriptor set instead of reflection.
+    through_envoy = subprocess.run(
+        [
+            grpcurl,
+            "-plaintext",
+            "-protoset",
+            str(DESCRIPTOR),
+            "-H",
+            "x-user-id: grpcurl",
+            "-d",
+            "{}",
+            f"127.0.0.1:{stack.ports.envoy}",
+            "dataquality.task.v1.TaskService/ListTools",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    ).stdout
+    assert "unified-profiler" in through_envoy
 
 
 def test_the_small_client_runs_the_whole_flow(stack, tmp_path):
