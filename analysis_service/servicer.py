@@ -12,10 +12,8 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
-from typing import Any
 
 import grpc
-from google.protobuf.json_format import MessageToDict
 
 from analysis_service.domain.errors import AnalysisCancelled
 from analysis_service.pipeline import AgentFinished, Event, InputRef, Job, Progress, Result
@@ -23,6 +21,7 @@ from dataquality.analysis.v1 import analysis_service_pb2 as pb
 from dataquality.analysis.v1 import analysis_service_pb2_grpc as pb_grpc
 from dqcommon.errors import FieldViolation, ServiceError
 from dqcommon.logging import log_context
+from dqcommon.protobuf import struct_to_python
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ def job_from_proto(request: pb.RunAnalysisRequest) -> Job:
             + "; ".join(f"{p.field} {p.description}" for p in problems),
             field_violations=tuple(problems),
         )
-    parameters = _whole_numbers(MessageToDict(request.parameters))
+    parameters = struct_to_python(request.parameters)
     return Job(
         task_id=request.task_id,
         user_id=request.user_id,
@@ -92,16 +91,6 @@ def job_from_proto(request: pb.RunAnalysisRequest) -> Job:
         },
         attempt=request.attempt or 1,
     )
-
-
-def _whole_numbers(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _whole_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_whole_numbers(v) for v in value]
-    return value
 
 
 def _event_to_proto(event: Event) -> pb.RunAnalysisResponse:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
-from google.protobuf.json_format import MessageToDict
 
 from dataquality.task.v1 import task_pb2, tool_pb2
 from dqcommon.tools import AgentDef, Catalog, FileSlotDef, ParamDef, ParamType, ToolDef
@@ -91,22 +89,6 @@ def task_to_proto(task: Task) -> task_pb2.Task:
         if value is not None:
             getattr(message, field).CopyFrom(value)
     return message
-
-
-def struct_to_python(message: struct_pb2.Struct) -> dict[str, Any]:
-    """A Struct as plain Python, with whole numbers as ints (JSON numbers
-    arrive as doubles)."""
-    return _whole_numbers(MessageToDict(message))
-
-
-def _whole_numbers(value: Any) -> Any:
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _whole_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_whole_numbers(v) for v in value]
-    return value
 
 
 def _value(python: Any) -> struct_pb2.Value:

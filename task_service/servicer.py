@@ -12,12 +12,12 @@ import grpc
 from dataquality.task.v1 import task_service_pb2 as pb
 from dataquality.task.v1 import task_service_pb2_grpc as pb_grpc
 from dqcommon.logging import current_request_id, log_context
+from dqcommon.protobuf import struct_to_python
 from task_service.domain.service import TaskUseCases, UploadRequest, check_user_id
 from task_service.mapping import (
     catalog_to_proto,
     status_from_proto,
     status_to_proto,
-    struct_to_python,
     task_to_proto,
     timestamp,
 )
