@@ -15,13 +15,14 @@ from typing import Any, Protocol
 
 import grpc
 
-from analysis_service.agents.base import AgentOutput
+from analysis_service.agents.base import AgentOutput, ProfileAgent
 from analysis_service.agents.runner import AgentRequest, run_profile_agents
 from analysis_service.domain.errors import AnalysisCancelled, InvalidCsvError
 from analysis_service.report.builder import build_report, json_bytes
 from analysis_service.report.workbook import write_workbook
 from dataquality.storage.v1 import storage_service_pb2 as storage_pb
 from dqcommon.errors import ServiceError
+from dqcommon.naming import output_object_name
 from dqcommon.tools import Catalog
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,14 @@ class Storage(Protocol):
         self, ref: storage_pb.ObjectRef, *, etag: str = "", cancelled: Callable[[], bool] = ...
     ) -> Any: ...
 
-    def write_file(self, ref: storage_pb.ObjectRef, path: Path, content_type: str) -> Any: ...
+    def write_file(
+        self,
+        ref: storage_pb.ObjectRef,
+        path: Path,
+        content_type: str,
+        *,
+        cancelled: Callable[[], bool] = ...,
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,7 @@ def run_job(
     config: PipelineConfig,
     emit: Callable[[Event], None],
     cancelled: Callable[[], bool],
+    agents: Mapping[str, ProfileAgent] | None = None,
 ) -> Result:
     """Runs ``job``; raises :class:`ServiceError` with the error code to put
     on the task when the analysis cannot produce a result."""
@@ -179,6 +188,7 @@ def run_job(
             batch_rows=config.batch_rows,
             cancel=cancelled,
             progress=on_batch,
+            agents=agents,
         )
     except InvalidCsvError as exc:
         raise ServiceError(
@@ -240,9 +250,9 @@ def run_job(
                 user_id=job.user_id,
                 task_id=job.task_id,
                 area=storage_pb.ObjectRef.AREA_OUTPUTS,
-                name=path.name,
+                name=output_object_name(job.attempt, path.name),
             )
-            stored = storage.write_file(ref, path, mime)
+            stored = storage.write_file(ref, path, mime, cancelled=cancelled)
             outputs.append(
                 Output(
                     ref=ref,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
 from analysis_service.adapters.storage import InputStorage
+from analysis_service.agents.base import ProfileAgent
 from analysis_service.config import AnalysisSettings
 from analysis_service.domain.errors import AnalysisCancelled
 from analysis_service.pipeline import Event, Job, PipelineConfig, Result, run_job
@@ -24,7 +25,12 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = analysis_service_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name
 
 
-async def create_app(settings: AnalysisSettings, *, catalog: Catalog | None = None) -> GrpcApp:
+async def create_app(
+    settings: AnalysisSettings,
+    *,
+    catalog: Catalog | None = None,
+    agents: Mapping[str, ProfileAgent] | None = None,
+) -> GrpcApp:
     """Builds AnalysisService. Must run inside the event loop that serves it."""
     catalog = catalog or default_catalog()
     channel = insecure_sync_channel(settings.storage_target)
@@ -41,7 +47,13 @@ async def create_app(settings: AnalysisSettings, *, catalog: Catalog | None = No
     def run(job: Job, emit: Callable[[Event], None], cancelled: Callable[[], bool]) -> Result:
         try:
             return run_job(
-                job, storage=storage, catalog=catalog, config=config, emit=emit, cancelled=cancelled
+                job,
+                storage=storage,
+                catalog=catalog,
+                config=config,
+                emit=emit,
+                cancelled=cancelled,
+                agents=agents,
             )
         except (ServiceError, AnalysisCancelled):
             raise
@@ -58,10 +70,11 @@ async def create_app(settings: AnalysisSettings, *, catalog: Catalog | None = No
         address=settings.grpc_address,
         grace_seconds=settings.shutdown_grace_seconds,
     )
+    capacity = Capacity(settings.max_concurrent)
     app.add_service(
         SERVICE_NAME,
         analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server,
-        AnalysisServicer(run, executor, Capacity(settings.max_concurrent)),
+        AnalysisServicer(run, executor, capacity),
     )
 
     async def close() -> None:
@@ -69,4 +82,5 @@ async def create_app(settings: AnalysisSettings, *, catalog: Catalog | None = No
         channel.close()
 
     app.after_stop(close)
+    app.capacity = capacity  # type: ignore[attr-defined]  # for tests and diagnostics
     return app

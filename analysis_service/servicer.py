@@ -36,6 +36,9 @@ class Capacity:
         self.limit = limit
         self._used = 0
         self._lock = threading.Lock()
+        self.accepted = 0  # analyses admitted so far
+        self.refused = 0  # calls refused for lack of room
+        self.peak = 0  # most analyses running at once
 
     @property
     def used(self) -> int:
@@ -44,8 +47,11 @@ class Capacity:
     def try_acquire(self) -> bool:
         with self._lock:
             if self._used >= self.limit:
+                self.refused += 1
                 return False
             self._used += 1
+            self.accepted += 1
+            self.peak = max(self.peak, self._used)
             return True
 
     def release(self) -> None:

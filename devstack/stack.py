@@ -157,7 +157,7 @@ class Stack:
                 "TASK_GRPC_ADDRESS": self.target("task"),
                 "TASK_DATABASE_URL": self.database_url,
                 "TASK_STORAGE_TARGET": self.target("storage"),
-                "TASK_ANALYSIS_TARGET": self.target("analysis"),
+                "TASK_ANALYSIS_TARGETS": self.target("analysis"),
             }
         else:  # pragma: no cover
             raise ValueError(name)
@@ -187,6 +187,12 @@ class Stack:
             lambda: check(self.target(name), timeout=1.0), timeout=60, what="SERVING"
         )
         return process
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL one service (crash tests); start it again with
+        :meth:`start_service`."""
+        process = self.services.pop(name)
+        process.kill()
 
     def _start_envoy(self) -> None:
         settings = GatewaySettings(

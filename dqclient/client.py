@@ -3,8 +3,9 @@ upload to the object store, process, poll, downloads."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,35 @@ class TaskClient:
 
     def downloads(self, task_id: str) -> dict[str, Any]:
         return self._call("GET", f"/tasks/{task_id}/downloads")
+
+    def report(self, task_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/tasks/{task_id}/report")
+
+    def cancel(self, task_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/tasks/{task_id}/cancel", json={})
+
+    def delete(self, task_id: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/tasks/{task_id}")
+
+    def events(self, task_id: str, *, timeout: float = 600) -> Iterator[dict[str, Any]]:
+        """Follows ``GET /tasks/{id}/events`` (server-sent events) until the
+        terminal event; yields each event's JSON."""
+        response = self.http.get(
+            f"{self.base_url}/tasks/{task_id}/events",
+            headers={"x-user-id": self.user_id, "accept": "text/event-stream"},
+            stream=True,
+            timeout=(10, timeout),
+        )
+        with response:
+            if response.status_code >= 400:
+                raise error_from(response.status_code, response.json())
+            for line in response.iter_lines(decode_unicode=True):
+                if not line or not line.startswith("data:"):
+                    continue
+                event = json.loads(line[len("data:") :].strip())
+                yield event
+                if event.get("terminal"):
+                    return
 
     @staticmethod
     def put_file(upload: Mapping[str, Any], path: Path, timeout: float = 600) -> None:

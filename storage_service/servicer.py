@@ -394,8 +394,18 @@ class StorageServicer(pb_grpc.StorageServiceServicer):
         self, request: pb.DeleteObjectsRequest, context: grpc.aio.ServicerContext
     ) -> pb.DeleteObjectsResponse:
         prefix = self._prefix(request)
+        if (request.keep_names or request.name_prefix) and (
+            request.area == pb.ObjectRef.AREA_UNSPECIFIED
+        ):
+            raise invalid_request("area", "is required with keep_names or name_prefix")
+        keep = frozenset(
+            prefix + keys.validate_name(name, f"keep_names[{index}]")
+            for index, name in enumerate(request.keep_names)
+        )
+        if request.name_prefix:
+            prefix += keys.validate_name(request.name_prefix, "name_prefix")
         with store_errors():
-            deleted = await self._run(self._store.delete_prefix, prefix)
+            deleted = await self._run(self._store.delete_prefix, prefix, keep=keep)
         log.info("objects deleted", extra={"prefix": prefix, "deleted": deleted})
         return pb.DeleteObjectsResponse(deleted_count=deleted)
 

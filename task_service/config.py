@@ -25,7 +25,11 @@ class TaskSettings(BaseSettings):
     )
     db_auto_migrate: bool = Field(True, description="run Alembic migrations at start-up")
     storage_target: str = Field("127.0.0.1:50052", description="StorageService host:port")
-    analysis_target: str = Field("127.0.0.1:50053", description="AnalysisService host:port")
+    analysis_targets: str = Field(
+        "127.0.0.1:50053",
+        description="AnalysisService instances, comma-separated host:port; work is spread "
+        "over them",
+    )
     upload_url_ttl_seconds: int = Field(900, ge=1, le=604_800)
     download_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
     dispatcher_enabled: bool = Field(True, description="hand queued tasks to AnalysisService")
@@ -37,6 +41,27 @@ class TaskSettings(BaseSettings):
     max_attempts: int = Field(3, ge=1, le=20)
     retry_backoff_seconds: float = Field(5.0, ge=0)
     processing_timeout_seconds: float = Field(1800.0, gt=0)
+    busy_retry_seconds: float = Field(
+        2.0, gt=0, description="wait before retrying when every analysis service is full"
+    )
+    cancel_check_interval_seconds: float = Field(
+        0.5, gt=0, description="how often running tasks are checked for cancellation"
+    )
+    delete_wait_seconds: float = Field(
+        10.0, ge=0, description="DELETE of a running task: time for its analysis to stop"
+    )
+    sweeper_enabled: bool = Field(True, description="expire abandoned tasks, purge old files")
+    sweep_interval_seconds: float = Field(60.0, gt=0)
+    abandon_after_seconds: float = Field(
+        900.0, gt=0, description="CREATED/UPLOADING/UPLOAD_FAILED idle this long -> EXPIRED"
+    )
+    inputs_retention_days: float = Field(7.0, ge=0)
+    outputs_retention_days: float = Field(30.0, ge=0)
+    watch_poll_interval_seconds: float = Field(0.5, gt=0)
+    watch_heartbeat_seconds: float = Field(15.0, gt=0)
     shutdown_grace_seconds: float = Field(10.0, ge=0)
     instance_id: str = Field(default_factory=_default_instance_id)
     log_level: str = "INFO"
+
+    def analysis_target_list(self) -> list[str]:
+        return [t.strip() for t in self.analysis_targets.split(",") if t.strip()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from dataquality.task.v1 import task_pb2, tool_pb2
 from dqcommon.tools import AgentDef, Catalog, FileSlotDef, ParamDef, ParamType, ToolDef
-from task_service.domain.model import Task, TaskStatus
+from task_service.domain.model import Task, TaskEvent, TaskStatus
 
 _PARAM_TYPES = {
     ParamType.INTEGER: tool_pb2.ParameterSpec.TYPE_INTEGER,
@@ -40,7 +41,20 @@ def status_from_proto(value: int) -> TaskStatus | None:
     return TaskStatus(task_pb2.Task.Status.Name(value))
 
 
-def task_to_proto(task: Task) -> task_pb2.Task:
+def transition_to_proto(event: TaskEvent) -> task_pb2.TaskTransition:
+    transition = task_pb2.TaskTransition(
+        to_status=status_to_proto(event.to_status),
+        reason=event.reason,
+        attempt=event.attempt,
+        error_code=event.error_code or "",
+    )
+    if event.from_status is not None:
+        transition.from_status = status_to_proto(event.from_status)
+    transition.at.CopyFrom(timestamp(event.at))
+    return transition
+
+
+def task_to_proto(task: Task, history: Sequence[TaskEvent] = ()) -> task_pb2.Task:
     message = task_pb2.Task(
         task_id=task.task_id,
         user_id=task.user_id,
@@ -75,6 +89,8 @@ def task_to_proto(task: Task) -> task_pb2.Task:
             for a in task.agent_results
         ],
     )
+    message.attempt = task.attempt
+    message.history.extend(transition_to_proto(event) for event in history)
     for field in (
         "created_at",
         "updated_at",
@@ -84,6 +100,8 @@ def task_to_proto(task: Task) -> task_pb2.Task:
         "failed_at",
         "cancelled_at",
         "expired_at",
+        "inputs_deleted_at",
+        "outputs_deleted_at",
     ):
         value = timestamp(getattr(task, field))
         if value is not None:

@@ -1,5 +1,6 @@
 """The TaskService server factory: wires settings, adapters, use cases, the
-dispatcher and the servicer into a :class:`~dqcommon.grpc_server.GrpcApp`."""
+dispatcher, the sweeper and the servicer into a
+:class:`~dqcommon.grpc_server.GrpcApp`."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from task_service.config import TaskSettings
 from task_service.domain.dispatcher import Dispatcher, DispatchPolicy
 from task_service.domain.ports import Clock
 from task_service.domain.service import TaskPolicy, TaskUseCases
-from task_service.servicer import TaskServicer
+from task_service.domain.sweeper import Sweeper, SweepPolicy
+from task_service.servicer import TaskServicer, WatchPolicy
 
 SERVICE_NAME = task_service_pb2.DESCRIPTOR.services_by_name["TaskService"].full_name
+DAY = 24 * 3600
 
 
 def utc_now() -> datetime:
@@ -36,27 +39,35 @@ async def create_app(
     repo = SqlTaskRepository(engine, clock)
 
     storage_channel = insecure_sync_channel(settings.storage_target)
-    analysis_channel = insecure_channel(settings.analysis_target)
+    storage = GrpcStorage(storage_channel)
+    analysis_channels = [insecure_channel(t) for t in settings.analysis_target_list()]
     dispatcher: Dispatcher | None = None
 
     def wake() -> None:
         if dispatcher is not None:
             dispatcher.wake()
 
+    def abort(task_id: str) -> None:
+        if dispatcher is not None:
+            dispatcher.abort(task_id)
+
     use_cases = TaskUseCases(
         repo=repo,
-        storage=GrpcStorage(storage_channel),
+        storage=storage,
         catalog=catalog or default_catalog(),
         clock=clock,
         policy=TaskPolicy(
             upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
             download_url_ttl_seconds=settings.download_url_ttl_seconds,
+            delete_wait_seconds=settings.delete_wait_seconds,
         ),
         wake_dispatcher=wake,
+        abort_analysis=abort,
     )
     dispatcher = Dispatcher(
         repo=repo,
-        analysis=GrpcAnalysis(analysis_channel),
+        analyses=[GrpcAnalysis(channel) for channel in analysis_channels],
+        storage=storage,
         load_parameters=use_cases.load_parameters,
         clock=clock,
         policy=DispatchPolicy(
@@ -65,9 +76,22 @@ async def create_app(
             lease_seconds=settings.lease_seconds,
             max_attempts=settings.max_attempts,
             retry_backoff_seconds=settings.retry_backoff_seconds,
+            busy_retry_seconds=settings.busy_retry_seconds,
             processing_timeout_seconds=settings.processing_timeout_seconds,
+            cancel_check_interval_seconds=settings.cancel_check_interval_seconds,
         ),
         owner=settings.instance_id,
+    )
+    sweeper = Sweeper(
+        repo=repo,
+        storage=storage,
+        clock=clock,
+        policy=SweepPolicy(
+            interval_seconds=settings.sweep_interval_seconds,
+            abandon_after_seconds=settings.abandon_after_seconds,
+            inputs_retention_seconds=settings.inputs_retention_days * DAY,
+            outputs_retention_seconds=settings.outputs_retention_days * DAY,
+        ),
     )
 
     app = GrpcApp(
@@ -78,7 +102,13 @@ async def create_app(
     app.add_service(
         SERVICE_NAME,
         task_service_pb2_grpc.add_TaskServiceServicer_to_server,
-        TaskServicer(use_cases),
+        TaskServicer(
+            use_cases,
+            WatchPolicy(
+                poll_interval_seconds=settings.watch_poll_interval_seconds,
+                heartbeat_seconds=settings.watch_heartbeat_seconds,
+            ),
+        ),
     )
 
     async def database_reachable() -> bool:
@@ -87,17 +117,22 @@ async def create_app(
     app.set_readiness_check(database_reachable)
     if settings.dispatcher_enabled:
         app.spawn(dispatcher.run(), "dispatcher")
+    if settings.sweeper_enabled:
+        app.spawn(sweeper.run(), "sweeper")
 
     async def stop_dispatcher() -> None:
         await dispatcher.stop(settings.shutdown_grace_seconds)
 
     async def close() -> None:
-        await analysis_channel.close()
+        for channel in analysis_channels:
+            await channel.close()
         storage_channel.close()
         engine.dispose()
 
     app.before_stop(stop_dispatcher)
     app.after_stop(close)
-    app.dispatcher = dispatcher  # type: ignore[attr-defined]  # for tests and diagnostics
+    # For tests and diagnostics.
+    app.dispatcher = dispatcher  # type: ignore[attr-defined]
     app.repository = repo  # type: ignore[attr-defined]
+    app.sweeper = sweeper  # type: ignore[attr-defined]
     return app

@@ -4,26 +4,38 @@ protobuf to the use cases' arguments and their results back. No logic."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+from google.api import httpbody_pb2
 
 from dataquality.task.v1 import task_service_pb2 as pb
 from dataquality.task.v1 import task_service_pb2_grpc as pb_grpc
 from dqcommon.logging import current_request_id, log_context
 from dqcommon.protobuf import struct_to_python
 from task_service.domain.service import TaskUseCases, UploadRequest, check_user_id
+from task_service.domain.watch import watch_task
 from task_service.mapping import (
     catalog_to_proto,
     status_from_proto,
     status_to_proto,
     task_to_proto,
     timestamp,
+    transition_to_proto,
 )
 
 USER_ID_HEADER = "x-user-id"
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WatchPolicy:
+    """How WatchTask streams behave (from settings)."""
+
+    poll_interval_seconds: float = 0.5
+    heartbeat_seconds: float = 15.0
 
 
 def _user_id(context: grpc.aio.ServicerContext) -> str:
@@ -39,8 +51,9 @@ def _user_id(context: grpc.aio.ServicerContext) -> str:
 class TaskServicer(pb_grpc.TaskServiceServicer):
     """Thin translation layer over :class:`TaskUseCases`."""
 
-    def __init__(self, use_cases: TaskUseCases) -> None:
+    def __init__(self, use_cases: TaskUseCases, watch_policy: WatchPolicy | None = None) -> None:
         self._uc = use_cases
+        self._watch = watch_policy or WatchPolicy()
 
     @staticmethod
     async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -107,7 +120,8 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
     async def GetTask(self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext) -> Any:
         user = _user_id(context)
         task = await self._call(self._uc.get_task, user, request.task_id)
-        return task_to_proto(task)
+        history = await self._call(self._uc.history, task)
+        return task_to_proto(task, history)
 
     async def ListTasks(
         self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
@@ -150,3 +164,63 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
             ],
             expires_in_seconds=ttl,
         )
+
+    async def GetTaskReport(
+        self, request: pb.GetTaskReportRequest, context: grpc.aio.ServicerContext
+    ) -> httpbody_pb2.HttpBody:
+        user = _user_id(context)
+        data = await self._call(self._uc.report, user, request.task_id)
+        return httpbody_pb2.HttpBody(content_type="application/json", data=data)
+
+    async def CancelTask(
+        self, request: pb.CancelTaskRequest, context: grpc.aio.ServicerContext
+    ) -> Any:
+        user = _user_id(context)
+        with log_context(task_id=request.task_id):
+            task = await self._call(self._uc.cancel_task, user, request.task_id)
+        return task_to_proto(task)
+
+    async def DeleteTask(
+        self, request: pb.DeleteTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeleteTaskResponse:
+        user = _user_id(context)
+        with log_context(task_id=request.task_id):
+            deleted = await self._call(self._uc.delete_task, user, request.task_id)
+        return pb.DeleteTaskResponse(
+            task_id=request.task_id,
+            files_deleted=deleted,
+            message=f"Task {request.task_id} and {deleted} file(s) were deleted.",
+        )
+
+    async def WatchTask(
+        self, request: pb.WatchTaskRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.TaskEvent]:
+        user = _user_id(context)
+
+        async def load() -> Any:
+            return await self._call(self._uc.get_task, user, request.task_id)
+
+        async def transitions(task: Any, after_id: int) -> Any:
+            return await self._call(self._uc.history, task, after_id)
+
+        sequence = 0
+        async for event in watch_task(
+            load,
+            transitions,
+            poll_interval=self._watch.poll_interval_seconds,
+            heartbeat_interval=self._watch.heartbeat_seconds,
+        ):
+            sequence += 1
+            message = pb.TaskEvent(
+                type=pb.TaskEvent.Type.Value(f"TYPE_{event.type.value}"),
+                terminal=event.terminal,
+                sequence=sequence,
+            )
+            if event.task is not None:
+                message.task.CopyFrom(task_to_proto(event.task))
+            if event.transition is not None:
+                message.transition.CopyFrom(transition_to_proto(event.transition))
+            if event.error_code:
+                message.error.code = event.error_code
+                message.error.message = event.error_message
+            yield message

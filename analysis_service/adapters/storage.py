@@ -4,12 +4,14 @@ analysis worker thread."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
+from analysis_service.domain.errors import AnalysisCancelled
 from dataquality.storage.v1 import storage_service_pb2 as pb
 from dataquality.storage.v1 import storage_service_pb2_grpc as pb_grpc
 from dqcommon.errors import ServiceError, decode_rpc_error
@@ -64,22 +66,45 @@ class InputStorage:
         finally:
             call.cancel()
 
-    def write_file(self, ref: pb.ObjectRef, path: Path, content_type: str) -> StoredObject:
-        """Streams a local file to the object store."""
+    def write_file(
+        self,
+        ref: pb.ObjectRef,
+        path: Path,
+        content_type: str,
+        *,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> StoredObject:
+        """Streams a local file to the object store. If ``cancelled()`` turns
+        true midway the call is cancelled, so the store commits nothing."""
+        started = threading.Event()
+        holder: dict[str, grpc.Future] = {}
 
         def requests() -> Iterator[pb.WriteObjectRequest]:
             yield pb.WriteObjectRequest(
                 spec=pb.WriteObjectSpec(object=ref, content_type=content_type)
             )
+            started.wait(5)
             with path.open("rb") as handle:
                 while chunk := handle.read(self._chunk):
+                    if cancelled():
+                        # Cancel rather than half-close: a half-closed
+                        # stream would commit a truncated object.
+                        holder["call"].cancel()
+                        return
                     yield pb.WriteObjectRequest(data=chunk)
 
+        call = self._stub.WriteObject.future(
+            requests(), timeout=self._timeout, metadata=outgoing_metadata()
+        )
+        holder["call"] = call
+        started.set()
         try:
-            info = self._stub.WriteObject(
-                requests(), timeout=self._timeout, metadata=outgoing_metadata()
-            )
+            info = call.result()
+        except grpc.FutureCancelledError:
+            raise AnalysisCancelled() from None
         except grpc.RpcError as exc:
+            if cancelled():
+                raise AnalysisCancelled() from None
             raise translate_storage_error(exc, ref) from None
         return StoredObject(ref=ref, key=info.key, size_bytes=info.size_bytes)
 

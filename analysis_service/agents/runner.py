@@ -19,7 +19,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis_service.agents.base import AgentContext, AgentError, AgentOutput, BatchObserver
+from analysis_service.agents.base import (
+    AgentContext,
+    AgentError,
+    AgentOutput,
+    BatchObserver,
+    ProfileAgent,
+)
 from analysis_service.agents.registry import implemented_agents
 from analysis_service.domain.csv_source import CsvStreamReader
 from analysis_service.domain.profile import DatasetProfile, DatasetProfiler, ProfileConfig
@@ -63,7 +69,7 @@ def _profile_stream(
         for agent_id, observer in list(observers.items()):
             try:
                 observer.consume(batch)
-            except Exception as exc:  # an agent's bug must not stop the pass
+            except Exception as exc:  # noqa: BLE001 - an agent's bug must not stop the pass
                 observer_errors[agent_id] = AgentError("AGENT_FAILED", str(exc) or repr(exc))
                 del observers[agent_id]
         if progress is not None:
@@ -81,13 +87,14 @@ def run_profile_agents(
     batch_rows: int = 50_000,
     cancel: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    agents: Mapping[str, ProfileAgent] | None = None,
 ) -> ProfileRun:
     """Profiles ``primary`` once (and ``baseline`` if an agent needs it) and
     finalizes every requested agent. ``progress(rows, bytes_read)`` is called
-    after each primary batch."""
+    after each primary batch. ``agents`` defaults to every implemented one."""
     started = time.perf_counter()
     config = config or ProfileConfig()
-    agents = implemented_agents()
+    agents = dict(agents) if agents is not None else implemented_agents()
     errors: dict[str, AgentError] = {}
     observers: dict[str, BatchObserver] = {}
     for request in requests:
@@ -109,7 +116,7 @@ def run_profile_agents(
                 continue
             try:
                 observer = agent.observer(request.parameters, columns)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - becomes this agent's error result
                 errors[request.agent_id] = AgentError("AGENT_FAILED", str(exc) or repr(exc))
                 continue
             if observer is not None:
@@ -160,7 +167,7 @@ def run_profile_agents(
                     observer=observers.get(request.agent_id),
                 )
             )
-        except Exception as exc:  # isolate agents from each other
+        except Exception as exc:  # noqa: BLE001 - isolate agents from each other
             elapsed = round((time.perf_counter() - agent_started) * 1000)
             output = AgentOutput.failed(
                 request.agent_id,

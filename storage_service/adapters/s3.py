@@ -603,25 +603,31 @@ class S3ObjectStore:
         next_token = encode_page_token(prefix, continuation) if continuation else ""
         return ObjectPage(objects=objects, next_token=next_token)
 
-    def delete_prefix(self, prefix: str) -> int:
-        """Deletes every object under ``prefix`` in batches of at most 1000
-        keys; returns how many were deleted."""
+    def delete_prefix(self, prefix: str, *, keep: frozenset[str] = frozenset()) -> int:
+        """Deletes every object under ``prefix`` except the keys in ``keep``,
+        page by page (at most 1000 keys per request); returns how many were
+        deleted."""
         _require_prefix(prefix)
         deleted = 0
-        previous: list[str] = []
+        token: str | None = None
         while True:
             try:
                 listing = self._client.list_objects_v2(
-                    Bucket=self.bucket, Prefix=prefix, MaxKeys=MAX_KEYS_PER_PAGE
-                )
-                keys = [item["Key"] for item in listing.get("Contents", [])]
-                if not keys:
-                    return deleted
-                if keys == previous:
-                    raise StoreError("objects are still listed after being deleted")
-                response = self._client.delete_objects(
                     Bucket=self.bucket,
-                    Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
+                    Prefix=prefix,
+                    MaxKeys=MAX_KEYS_PER_PAGE,
+                    **({"ContinuationToken": token} if token else {}),
+                )
+                keys = [
+                    item["Key"] for item in listing.get("Contents", []) if item["Key"] not in keep
+                ]
+                response = (
+                    self._client.delete_objects(
+                        Bucket=self.bucket,
+                        Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
+                    )
+                    if keys
+                    else {}
                 )
             except (BotoCoreError, ClientError) as exc:
                 raise translate(exc, operation="DeleteObjects") from exc
@@ -637,7 +643,9 @@ class S3ObjectStore:
                     },
                 )
                 raise StorageUnavailableError(f"{len(errors)} objects were not deleted")
-            previous = keys
+            if not listing.get("IsTruncated"):
+                return deleted
+            token = listing.get("NextContinuationToken")
 
     # bucket
 

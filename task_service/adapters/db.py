@@ -10,7 +10,7 @@ transaction, so of two racing requests exactly one wins.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import (
     TypeDecorator,
     and_,
     create_engine,
+    delete,
     event,
     func,
     or_,
@@ -40,6 +41,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from task_service.domain.model import (
+    ABANDONABLE,
     AgentOutcome,
     InputFile,
     OutputFile,
@@ -47,6 +49,7 @@ from task_service.domain.model import (
     Task,
     TaskEvent,
     TaskStatus,
+    sources_of,
 )
 from task_service.domain.ports import Clock, Cursor
 
@@ -114,10 +117,15 @@ class TaskRow(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    terminal_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    inputs_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outputs_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("ix_tasks_user_created", "user_id", "created_at", "task_id"),
         Index("ix_tasks_status_available", "status", "available_at"),
+        Index("ix_tasks_status_updated", "status", "updated_at"),
+        Index("ix_tasks_terminal_at", "terminal_at"),
     )
 
 
@@ -168,6 +176,8 @@ _SIMPLE_FIELDS = frozenset(
         "failed_at",
         "cancelled_at",
         "expired_at",
+        "inputs_deleted_at",
+        "outputs_deleted_at",
     }
 )
 
@@ -257,11 +267,11 @@ class SqlTaskRepository:
             total = session.scalar(select(func.count()).select_from(TaskRow).where(*filters))
             return [_to_task(r) for r in rows], int(total or 0)
 
-    def history(self, task_id: str) -> list[TaskEvent]:
+    def history(self, task_id: str, after_id: int = 0) -> list[TaskEvent]:
         with self._tx() as session:
             rows = session.scalars(
                 select(TaskEventRow)
-                .where(TaskEventRow.task_id == task_id)
+                .where(TaskEventRow.task_id == task_id, TaskEventRow.id > after_id)
                 .order_by(TaskEventRow.id)
             ).all()
             return [
@@ -273,6 +283,7 @@ class SqlTaskRepository:
                     reason=r.reason,
                     attempt=r.attempt,
                     error_code=r.error_code,
+                    event_id=r.id,
                 )
                 for r in rows
             ]
@@ -306,9 +317,11 @@ class SqlTaskRepository:
         expected_version: int | None = None,
     ) -> Task | None:
         now = self._clock()
+        # The state machine is enforced here too, whatever the caller asks.
+        allowed = allowed_from & sources_of(to)
         with self._tx() as session:
             row = self._locked(session, task_id)
-            if row is None or TaskStatus(row.status) not in allowed_from:
+            if row is None or TaskStatus(row.status) not in allowed:
                 return None
             if lease_owner is not None and row.lease_owner != lease_owner:
                 return None
@@ -320,6 +333,10 @@ class SqlTaskRepository:
             entered = _ENTERED_AT.get(to)
             if entered and to.value != previous:
                 values.setdefault(entered, now)
+            if to.terminal:
+                # The lease is left alone: a cancelled task's dispatcher
+                # releases it once its analysis has really stopped.
+                values["terminal_at"] = now
             values["status"] = to.value
             values["version"] = TaskRow.version + 1
             result = session.execute(
@@ -446,6 +463,75 @@ class SqlTaskRepository:
             ).all()
             return [_to_task(r) for r in rows]
 
+    def delete(self, task_id: str) -> bool:
+        with self._tx() as session:
+            row = self._locked(session, task_id)
+            if row is None:
+                return False
+            session.execute(delete(TaskEventRow).where(TaskEventRow.task_id == task_id))
+            session.delete(row)
+            return True
+
+    def release_lease(self, task_id: str, *, owner: str) -> bool:
+        with self._tx() as session:
+            result = session.execute(
+                update(TaskRow)
+                .where(TaskRow.task_id == task_id, TaskRow.lease_owner == owner)
+                .values(lease_owner=None, lease_expires_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def lease_states(self, task_ids: Sequence[str]) -> dict[str, tuple[TaskStatus, str | None]]:
+        if not task_ids:
+            return {}
+        with self._tx() as session:
+            rows = session.execute(
+                select(TaskRow.task_id, TaskRow.status, TaskRow.lease_owner).where(
+                    TaskRow.task_id.in_(list(task_ids))
+                )
+            ).all()
+            return {r.task_id: (TaskStatus(r.status), r.lease_owner) for r in rows}
+
+    def find_abandoned(self, *, updated_before: datetime, limit: int) -> list[Task]:
+        with self._tx() as session:
+            rows = session.scalars(
+                select(TaskRow)
+                .where(
+                    TaskRow.status.in_([s.value for s in ABANDONABLE]),
+                    TaskRow.updated_at < updated_before,
+                )
+                .order_by(TaskRow.updated_at)
+                .limit(limit)
+            ).all()
+            return [_to_task(r) for r in rows]
+
+    def find_retention_due(self, *, area: str, terminal_before: datetime, limit: int) -> list[Task]:
+        column = _PURGE_COLUMNS[area]
+        with self._tx() as session:
+            rows = session.scalars(
+                select(TaskRow)
+                .where(
+                    TaskRow.terminal_at.is_not(None),
+                    TaskRow.terminal_at < terminal_before,
+                    column.is_(None),
+                )
+                .order_by(TaskRow.terminal_at)
+                .limit(limit)
+            ).all()
+            return [_to_task(r) for r in rows]
+
+    def mark_deleted(self, task_id: str, *, area: str, at: datetime) -> bool:
+        column = _PURGE_COLUMNS[area]
+        with self._tx() as session:
+            result = session.execute(
+                update(TaskRow)
+                .where(TaskRow.task_id == task_id, column.is_(None))
+                .values({column.key: at, "version": TaskRow.version + 1})
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
     def _locked(self, session: Session, task_id: str) -> TaskRow | None:
         query = select(TaskRow).where(TaskRow.task_id == task_id)
         if self._postgres:
@@ -454,6 +540,9 @@ class SqlTaskRepository:
 
 
 # --- mapping ----------------------------------------------------------------
+
+
+_PURGE_COLUMNS = {"inputs": TaskRow.inputs_deleted_at, "outputs": TaskRow.outputs_deleted_at}
 
 
 def _progress_columns(progress: Progress) -> dict[str, Any]:
@@ -545,5 +634,8 @@ def _to_task(row: TaskRow) -> Task:
         failed_at=row.failed_at,
         cancelled_at=row.cancelled_at,
         expired_at=row.expired_at,
+        terminal_at=row.terminal_at,
+        inputs_deleted_at=row.inputs_deleted_at,
+        outputs_deleted_at=row.outputs_deleted_at,
         version=row.version,
     )

@@ -3,7 +3,7 @@ through the generated gRPC stub. Blocking: called from worker threads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC
 
 import grpc
@@ -104,13 +104,23 @@ class GrpcStorage:
             key=info.key, size_bytes=info.size_bytes, content_type=info.content_type, etag=info.etag
         )
 
-    def delete_task_objects(self, user_id: str, task_id: str, area: Area | None = None) -> int:
+    def delete_task_objects(
+        self,
+        user_id: str,
+        task_id: str,
+        area: Area | None = None,
+        *,
+        keep_names: Sequence[str] = (),
+        name_prefix: str = "",
+    ) -> int:
         response = self._call(
             self._stub.DeleteObjects,
             pb.DeleteObjectsRequest(
                 user_id=user_id,
                 task_id=task_id,
                 area=_AREAS[area] if area else pb.ObjectRef.AREA_UNSPECIFIED,
+                keep_names=list(keep_names),
+                name_prefix=name_prefix,
             ),
         )
         return int(response.deleted_count)

@@ -4,26 +4,37 @@ happens to them.
 The queue is the tasks table itself. A dispatcher claims the oldest QUEUED
 task with a conditional update (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
 which gives it a lease it renews while the analysis runs. Any number of
-TaskService instances may run a dispatcher; each runs at most
-``concurrency`` analyses at once. A lease that is not renewed (its
-dispatcher died) expires, and any dispatcher puts the task back in the
-queue, up to ``max_attempts``. Progress, completion and failure are written
-with the lease owner as a condition, so a dispatcher that lost its lease
-(or a task that was cancelled meanwhile) can never overwrite the outcome.
+TaskService instances may run a dispatcher; each drives at most
+``concurrency`` analyses at once, spread over the AnalysisService instances
+it knows. An AnalysisService that is full refuses (RESOURCE_EXHAUSTED); when
+all are full the task goes back to the queue without using up an attempt.
+
+A lease that is not renewed (its dispatcher died) expires, and any
+dispatcher puts the task back in the queue, up to ``max_attempts``.
+Progress, completion and failure are written with the lease owner as a
+condition, so a dispatcher that lost its lease, or a task cancelled
+meanwhile, can never be overwritten. A cancelled task's analysis is stopped
+within ``cancel_check_interval_seconds``.
+
+Each attempt writes its outputs under its own names (``attempt-N.…``); the
+task records the completing attempt's files, and the others are deleted, so
+a retry never mixes the outputs of two attempts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from dqcommon.errors import ServiceError
 from dqcommon.logging import log_context
+from dqcommon.naming import attempt_prefix
 from dqcommon.tools import PARAMETERS_SLOT
 from task_service.domain.model import (
     STAGE_OF,
@@ -42,6 +53,7 @@ from task_service.domain.ports import (
     AnalysisPort,
     AnalysisProgress,
     Clock,
+    StoragePort,
     TaskObject,
     TaskRepository,
 )
@@ -49,6 +61,7 @@ from task_service.domain.ports import (
 log = logging.getLogger(__name__)
 
 ParametersLoader = Callable[[Task], dict[str, dict[str, Any]]]
+CAPACITY_EXHAUSTED = "ANALYSIS_CAPACITY_EXHAUSTED"
 
 
 @dataclass(frozen=True)
@@ -61,33 +74,74 @@ class DispatchPolicy:
     max_attempts: int = 3
     retry_backoff_seconds: float = 5.0
     retry_backoff_max_seconds: float = 300.0
+    busy_retry_seconds: float = 1.0
     progress_interval_seconds: float = 0.5
     processing_timeout_seconds: float = 1800.0
+    cancel_check_interval_seconds: float = 0.5
+
+
+class AllAnalysesBusy(Exception):
+    """No AnalysisService instance took the work: each was full or could not
+    be reached. Nothing ran, so no attempt is used up."""
+
+
+class _NotStarted(Exception):
+    """An AnalysisService refused or could not be reached before the
+    analysis started."""
+
+    def __init__(self, failure: AnalysisFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+# Failures before the first event that mean "try elsewhere / later".
+_NOT_STARTED_CODES = frozenset({CAPACITY_EXHAUSTED, "ANALYSIS_UNAVAILABLE"})
+
+
+@dataclass
+class _Running:
+    task: Task
+    runner: asyncio.Task[None]
+    abort_reason: str | None = None
+
+
+async def _prepend(first: Any, rest: Any) -> Any:
+    if first is not None:
+        yield first
+    async for item in rest:
+        yield item
 
 
 class Dispatcher:
-    """Claims queued tasks and runs them on AnalysisService."""
+    """Claims queued tasks and runs them on AnalysisService instances."""
 
     def __init__(
         self,
         *,
         repo: TaskRepository,
-        analysis: AnalysisPort,
+        analyses: Sequence[AnalysisPort],
+        storage: StoragePort,
         load_parameters: ParametersLoader,
         clock: Clock,
         policy: DispatchPolicy,
         owner: str,
     ) -> None:
+        if not analyses:
+            raise ValueError("at least one AnalysisService is needed")
         self._repo = repo
-        self._analysis = analysis
+        self._analyses = list(analyses)
+        self._rotation = itertools.cycle(range(len(self._analyses)))
+        self._storage = storage
         self._load_parameters = load_parameters
         self._clock = clock
         self._policy = policy
         self.owner = owner
-        self._running: dict[str, asyncio.Task[None]] = {}
+        self._running: dict[str, _Running] = {}
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
+        self._saturated_until = 0.0
+        self._busy_streak = 0
 
     @property
     def running(self) -> frozenset[str]:
@@ -100,22 +154,45 @@ class Dispatcher:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wakeup.set)
 
+    def abort(self, task_id: str, reason: str = "cancelled") -> None:
+        """Stops the analysis of ``task_id`` if this dispatcher runs it (the
+        caller has already changed the task's status). Safe from any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._abort, task_id, reason)
+
+    def _abort(self, task_id: str, reason: str) -> None:
+        running = self._running.get(task_id)
+        if running is not None and not running.runner.done():
+            running.abort_reason = reason
+            running.runner.cancel()
+
     async def run(self) -> None:
         """The claim loop; returns when :meth:`stop` is called."""
         self._loop = asyncio.get_running_loop()
         log.info(
             "dispatcher started",
-            extra={"owner": self.owner, "concurrency": self._policy.concurrency},
+            extra={
+                "owner": self.owner,
+                "concurrency": self._policy.concurrency,
+                "analysis_services": len(self._analyses),
+            },
         )
-        while not self._stopping:
-            try:
-                await self._reclaim_stale()
-                await self._claim_available()
-            except Exception:
-                log.exception("dispatcher iteration failed; retrying")
-            self._wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._policy.poll_interval_seconds)
+        watcher = asyncio.create_task(self._watch_running(), name="dispatcher-watch")
+        try:
+            while not self._stopping:
+                try:
+                    await self._reclaim_stale()
+                    await self._claim_available()
+                except Exception:
+                    log.exception("dispatcher iteration failed; retrying")
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._policy.poll_interval_seconds)
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     async def stop(self, grace_seconds: float) -> None:
         """Stops claiming; lets running analyses finish for ``grace_seconds``,
@@ -125,16 +202,20 @@ class Dispatcher:
         if not self._running:
             return
         log.info("dispatcher draining", extra={"running": sorted(self._running)})
-        _, pending = await asyncio.wait(list(self._running.values()), timeout=grace_seconds)
-        for task in pending:
-            task.cancel()
+        runners = [r.runner for r in self._running.values()]
+        _, pending = await asyncio.wait(runners, timeout=grace_seconds)
+        for runner in pending:
+            runner.cancel()
         if pending:
             await asyncio.wait(pending, timeout=10)
 
     # --- claiming -------------------------------------------------------
 
     async def _claim_available(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._stopping and len(self._running) < self._policy.concurrency:
+            if loop.time() < self._saturated_until:
+                return  # every analysis service was full a moment ago
             now = self._clock()
             lease_until = now + timedelta(seconds=self._policy.lease_seconds)
             task = await asyncio.to_thread(
@@ -143,12 +224,34 @@ class Dispatcher:
             if task is None:
                 return
             runner = asyncio.create_task(self._execute(task), name=f"analysis-{task.task_id}")
-            self._running[task.task_id] = runner
+            self._running[task.task_id] = _Running(task, runner)
             runner.add_done_callback(lambda _t, tid=task.task_id: self._finished(tid))
 
     def _finished(self, task_id: str) -> None:
         self._running.pop(task_id, None)
         self._wakeup.set()
+
+    async def _watch_running(self) -> None:
+        """Notices, within a fraction of a second, that a running task was
+        cancelled, deleted or reclaimed elsewhere, and stops its analysis."""
+        while True:
+            await asyncio.sleep(self._policy.cancel_check_interval_seconds)
+            ids = [tid for tid, r in self._running.items() if not r.runner.done()]
+            if not ids:
+                continue
+            try:
+                states = await asyncio.to_thread(self._repo.lease_states, ids)
+            except Exception:
+                log.warning("could not check running tasks", exc_info=True)
+                continue
+            for task_id in ids:
+                status, owner = states.get(task_id, (None, None))
+                if status is TaskStatus.PROCESSING and owner == self.owner:
+                    continue
+                why = "deleted" if status is None else f"now {status.value}"
+                if status is TaskStatus.PROCESSING:
+                    why = f"reclaimed by {owner}"
+                self._abort(task_id, why)
 
     async def _reclaim_stale(self) -> None:
         """Tasks whose lease ran out (their dispatcher died) go back to the
@@ -160,7 +263,7 @@ class Dispatcher:
         )
         for task in stale:
             if task.task_id in self._running:
-                continue  # ours: the runner handles its own time limit
+                continue  # ours: the runner enforces its own time limit
             timed_out = (
                 task.attempt_started_at is not None and task.attempt_started_at < started_before
             )
@@ -168,15 +271,15 @@ class Dispatcher:
                 await self._fail(
                     task,
                     "PROCESSING_TIMEOUT",
-                    f"Processing took longer than "
-                    f"{int(self._policy.processing_timeout_seconds)} seconds.",
+                    self._timeout_message(),
                     expected_version=task.version,
                 )
             else:
                 await self._retry_or_fail(
                     task,
                     "WORKER_LOST",
-                    f"Lease of {task.lease_owner} expired during attempt {task.attempt}.",
+                    f"The worker {task.lease_owner} stopped renewing its lease during "
+                    f"attempt {task.attempt}.",
                     expected_version=task.version,
                 )
 
@@ -185,23 +288,29 @@ class Dispatcher:
     async def _execute(self, task: Task) -> None:
         with log_context(request_id=task.request_id, task_id=task.task_id):
             log.info("analysis starting", extra={"attempt": task.attempt})
-            renewer = asyncio.create_task(self._renew_lease(task, asyncio.current_task()))
+            renewer = asyncio.create_task(self._renew_lease(task))
             try:
                 await asyncio.wait_for(
                     self._run_analysis(task), self._policy.processing_timeout_seconds
                 )
             except TimeoutError:
-                await self._fail(
-                    task,
-                    "PROCESSING_TIMEOUT",
-                    f"Processing took longer than "
-                    f"{int(self._policy.processing_timeout_seconds)} seconds.",
-                )
+                await self._fail(task, "PROCESSING_TIMEOUT", self._timeout_message())
+                await self._discard_attempt_outputs(task)
             except asyncio.CancelledError:
-                if self._stopping:
-                    await asyncio.shield(self._hand_back(task))
+                await asyncio.shield(self._after_cancel(task))
                 raise
+            except AllAnalysesBusy as busy:
+                await self._requeue(
+                    task,
+                    f"no analysis service took the task ({busy}); waiting in the queue",
+                    self._busy_delay(),
+                    None,
+                    None,
+                    attempt=max(0, task.attempt - 1),
+                    stage="waiting_for_capacity",
+                )
             except AnalysisFailure as failure:
+                await self._discard_attempt_outputs(task)
                 if failure.retryable:
                     await self._retry_or_fail(task, failure.code, failure.message)
                 else:
@@ -219,9 +328,32 @@ class Dispatcher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewer
 
-    async def _run_analysis(self, task: Task) -> None:
-        parameters = await asyncio.to_thread(self._load_parameters, task)
-        job = AnalysisJob(
+    async def _after_cancel(self, task: Task) -> None:
+        running = self._running.get(task.task_id)
+        reason = running.abort_reason if running else None
+        if self._stopping and reason is None:
+            await self._hand_back(task)
+            return
+        log.info("analysis stopped", extra={"why": reason or "cancelled"})
+        await asyncio.to_thread(self._repo.release_lease, task.task_id, owner=self.owner)
+        await self._discard_attempt_outputs(task)
+
+    async def _discard_attempt_outputs(self, task: Task) -> None:
+        """Deletes what this attempt wrote (its names only: another attempt
+        may be running elsewhere)."""
+        try:
+            await asyncio.to_thread(
+                self._storage.delete_task_objects,
+                task.user_id,
+                task.task_id,
+                "outputs",
+                name_prefix=attempt_prefix(task.attempt),
+            )
+        except Exception:
+            log.warning("could not delete an attempt's outputs", exc_info=True)
+
+    def _job(self, task: Task, parameters: dict[str, dict[str, Any]]) -> AnalysisJob:
+        return AnalysisJob(
             task_id=task.task_id,
             user_id=task.user_id,
             tool_id=task.tool_id,
@@ -241,11 +373,48 @@ class Dispatcher:
             attempt=task.attempt,
             request_id=task.request_id,
         )
+
+    async def _run_analysis(self, task: Task) -> None:
+        parameters = await asyncio.to_thread(self._load_parameters, task)
+        job = self._job(task, parameters)
+        reasons = []
+        for _ in range(len(self._analyses)):
+            analysis = self._analyses[next(self._rotation)]
+            try:
+                await self._follow(task, analysis, job)
+                self._busy_streak = 0
+                return
+            except _NotStarted as refused:
+                reasons.append(refused.failure.code)
+                log.info(
+                    "analysis service did not take the task; trying the next one",
+                    extra={"reason": refused.failure.code},
+                )
+        loop = asyncio.get_running_loop()
+        self._busy_streak += 1
+        self._saturated_until = loop.time() + self._busy_delay()
+        raise AllAnalysesBusy(", ".join(sorted(set(reasons))))
+
+    def _busy_delay(self) -> float:
+        """Grows while no analysis service takes work (max one minute)."""
+        streak = max(0, self._busy_streak - 1)
+        return min(60.0, self._policy.busy_retry_seconds * 2 ** min(streak, 10))
+
+    async def _follow(self, task: Task, analysis: AnalysisPort, job: AnalysisJob) -> None:
         last_write = 0.0
         last_progress: Progress | None = None
         finished: list[AgentOutcome] = []
         loop = asyncio.get_running_loop()
-        async for event in self._analysis.run(job):
+        events = analysis.run(job).__aiter__()
+        try:
+            first = await events.__anext__()
+        except StopAsyncIteration:
+            first = None
+        except AnalysisFailure as failure:
+            if failure.code in _NOT_STARTED_CODES:
+                raise _NotStarted(failure) from None
+            raise
+        async for event in _prepend(first, events):
             if isinstance(event, AnalysisProgress):
                 progress = Progress(
                     percent=task_progress(event.percent),
@@ -272,6 +441,7 @@ class Dispatcher:
                     )
                     if not still_ours:
                         log.info("task is no longer ours (cancelled or reclaimed); stopping")
+                        await self._discard_attempt_outputs(task)
                         return
                     last_write = loop.time()
                     last_progress = progress
@@ -284,9 +454,8 @@ class Dispatcher:
             "ANALYSIS_UNAVAILABLE", "The analysis stream ended without a result.", retryable=True
         )
 
-    async def _renew_lease(self, task: Task, runner: asyncio.Task[Any] | None) -> None:
-        """Keeps the lease alive; cancels the run when the task stops being
-        ours (cancelled, deleted, or reclaimed after a long pause)."""
+    async def _renew_lease(self, task: Task) -> None:
+        """Keeps the lease alive; stops the run when the task stops being ours."""
         interval = max(0.2, self._policy.lease_seconds / 3)
         while True:
             await asyncio.sleep(interval)
@@ -299,48 +468,71 @@ class Dispatcher:
                 log.warning("lease renewal failed", exc_info=True)
                 continue
             if not ours:
-                log.info("lease lost; stopping the analysis")
-                if runner is not None:
-                    runner.cancel()
+                self._abort(task.task_id, "lease lost")
                 return
 
     # --- outcomes -----------------------------------------------------------
 
     async def _complete(self, task: Task, done: AnalysisCompleted) -> None:
-        stage, percent = STAGE_OF[TaskStatus.COMPLETED]
-        succeeded = sum(1 for r in done.agent_results if r.status == "SUCCEEDED")
+        failed = [r for r in done.agent_results if r.status != "SUCCEEDED"]
+        total = len(done.agent_results)
+        if failed:
+            stage = "completed_with_errors"
+            message = f"{len(failed)} of {total} agents did not succeed: " + "; ".join(
+                f"{r.agent_id} ({r.error_code}: {r.error_message})" for r in failed
+            )
+        else:
+            stage, message = STAGE_OF[TaskStatus.COMPLETED][0], None
         updated = await asyncio.to_thread(
             self._repo.transition,
             task.task_id,
             allowed_from=frozenset({TaskStatus.PROCESSING}),
             to=TaskStatus.COMPLETED,
-            reason=f"analysis completed ({succeeded}/{len(done.agent_results)} agents succeeded)",
+            reason=f"analysis completed ({total - len(failed)}/{total} agents succeeded)",
             lease_owner=self.owner,
             changes={
                 "outputs": done.outputs,
                 "agent_results": done.agent_results,
                 "execution_time_ms": done.execution_time_ms,
                 "progress": Progress(
-                    percent=percent,
+                    percent=100,
                     stage=stage,
                     agents_total=len(task.agents),
-                    agents_completed=len(done.agent_results),
+                    agents_completed=total,
                 ),
+                "error_code": None,
+                "error_message": message,
                 "lease_owner": None,
                 "lease_expires_at": None,
-                "error_code": None,
-                "error_message": None,
             },
         )
         if updated is None:
             log.warning("completion not recorded: the task is no longer ours")
-        else:
-            log.info("task completed", extra={"execution_time_ms": done.execution_time_ms})
+            await self._discard_attempt_outputs(task)
+            return
+        log.info("task completed", extra={"execution_time_ms": done.execution_time_ms})
+        # Leftovers of earlier attempts (no later attempt can exist: we held
+        # the lease until now).
+        try:
+            await asyncio.to_thread(
+                self._storage.delete_task_objects,
+                task.user_id,
+                task.task_id,
+                "outputs",
+                keep_names=[o.object_name for o in done.outputs],
+            )
+        except Exception:
+            log.warning("could not delete outputs of earlier attempts", exc_info=True)
+
+    def _timeout_message(self) -> str:
+        return (
+            f"Processing took longer than {int(self._policy.processing_timeout_seconds)} "
+            "seconds; the analysis was stopped."
+        )
 
     async def _fail(
         self, task: Task, code: str, message: str, *, expected_version: int | None = None
     ) -> None:
-        stage, _ = STAGE_OF[TaskStatus.FAILED]
         updated = await asyncio.to_thread(
             self._repo.transition,
             task.task_id,
@@ -353,7 +545,9 @@ class Dispatcher:
                 "error_code": code,
                 "error_message": message[:2000],
                 "progress": Progress(
-                    percent=task.progress.percent, stage=stage, agents_total=len(task.agents)
+                    percent=task.progress.percent,
+                    stage=STAGE_OF[TaskStatus.FAILED][0],
+                    agents_total=len(task.agents),
                 ),
                 "lease_owner": None,
                 "lease_expires_at": None,
@@ -384,6 +578,7 @@ class Dispatcher:
             code,
             message,
             expected_version=expected_version,
+            stage="retry_scheduled",
         )
 
     async def _hand_back(self, task: Task) -> None:
@@ -397,6 +592,7 @@ class Dispatcher:
             None,
             attempt=max(0, task.attempt - 1),
         )
+        await self._discard_attempt_outputs(task)
 
     async def _requeue(
         self,
@@ -408,13 +604,13 @@ class Dispatcher:
         *,
         attempt: int | None = None,
         expected_version: int | None = None,
+        stage: str | None = None,
     ) -> None:
-        stage, percent = STAGE_OF[TaskStatus.QUEUED]
         changes: dict[str, Any] = {
             "available_at": self._clock() + timedelta(seconds=delay),
             "progress": Progress(
-                percent=percent,
-                stage="retry_scheduled" if code else stage,
+                percent=STAGE_OF[TaskStatus.QUEUED][1],
+                stage=stage or STAGE_OF[TaskStatus.QUEUED][0],
                 agents_total=len(task.agents),
             ),
             "lease_owner": None,

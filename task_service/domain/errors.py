@@ -174,3 +174,21 @@ def input_changed(what: str) -> ServiceError:
         f"{what} was replaced after processing was requested; create a new task to analyse "
         "the new file.",
     )
+
+
+def not_cancellable(task_id: str, status: TaskStatus) -> ServiceError:
+    return ServiceError(
+        C.FAILED_PRECONDITION,
+        "TASK_NOT_CANCELLABLE",
+        f"Task {task_id} is already {status.value}; only unfinished tasks can be cancelled.",
+        metadata={"task_id": task_id, "status": status.value},
+    )
+
+
+def outputs_expired(task_id: str, detail: str) -> ServiceError:
+    return ServiceError(
+        C.FAILED_PRECONDITION,
+        "OUTPUTS_EXPIRED",
+        f"No outputs for task {task_id}: {detail}",
+        metadata={"task_id": task_id},
+    )

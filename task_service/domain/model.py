@@ -30,6 +30,9 @@ TERMINAL = frozenset(
     {TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.EXPIRED}
 )
 
+#: Statuses of a task nobody finished uploading; they expire when idle.
+ABANDONABLE = frozenset({TaskStatus.CREATED, TaskStatus.UPLOADING, TaskStatus.UPLOAD_FAILED})
+
 S = TaskStatus
 #: Every allowed transition. The database enforces it: each change is a
 #: conditional update on the current status, so of two racing requests only
@@ -201,6 +204,9 @@ class Task:
     failed_at: datetime | None = None
     cancelled_at: datetime | None = None
     expired_at: datetime | None = None
+    terminal_at: datetime | None = None
+    inputs_deleted_at: datetime | None = None
+    outputs_deleted_at: datetime | None = None
     version: int = 1
 
 
@@ -215,3 +221,4 @@ class TaskEvent:
     reason: str
     attempt: int = 0
     error_code: str | None = None
+    event_id: int = 0

@@ -4,10 +4,12 @@ servicer runs each call in a worker thread and translates the result."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from task_service.domain.model import (
     OutputFile,
     Progress,
     Task,
+    TaskEvent,
     TaskStatus,
     sources_of,
 )
@@ -60,6 +63,12 @@ class TaskPolicy:
     max_parameters_bytes: int = 1024 * 1024
     default_page_size: int = 20
     max_page_size: int = 100
+    max_report_bytes: int = 64 * 1024 * 1024
+    # DELETE of a running task: how long to wait for its analysis to stop,
+    # and for a last write racing the cancellation to land before the final
+    # sweep of the task's files.
+    delete_wait_seconds: float = 10.0
+    delete_settle_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,8 @@ class TaskUseCases:
         clock: Clock,
         policy: TaskPolicy,
         wake_dispatcher: Callable[[], None] = lambda: None,
+        abort_analysis: Callable[[str], None] = lambda _task_id: None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._repo = repo
         self._storage = storage
@@ -134,6 +145,8 @@ class TaskUseCases:
         self._clock = clock
         self._policy = policy
         self._wake = wake_dispatcher
+        self._abort = abort_analysis
+        self._sleep = sleep
 
     @property
     def policy(self) -> TaskPolicy:
@@ -181,6 +194,10 @@ class TaskUseCases:
             last = tasks[-1]
             next_token = _encode_page_token(Cursor(last.created_at, last.task_id), fingerprint)
         return TaskPage(tasks=tasks, next_page_token=next_token, total_size=total)
+
+    def history(self, task: Task, after_id: int = 0) -> list[TaskEvent]:
+        """The recorded transitions of a task after ``after_id``, oldest first."""
+        return self._repo.history(task.task_id, after_id)
 
     def list_tools(self) -> Catalog:
         return self._catalog
@@ -518,13 +535,110 @@ class TaskUseCases:
             },
         )
 
+    # --- cancelling and deleting ---------------------------------------
+
+    def cancel_task(self, user_id: str, task_id: str) -> Task:
+        """Moves a non-terminal task to CANCELLED; its analysis, if any, is
+        stopped and writes nothing more. A late worker can never overwrite
+        CANCELLED (its writes are conditioned on its lease)."""
+        for _ in range(5):  # the status may move under us (QUEUED -> PROCESSING)
+            task = self.get_task(user_id, task_id)
+            if task.status.terminal:
+                raise errors.not_cancellable(task_id, task.status)
+            stage, _ = STAGE_OF[TaskStatus.CANCELLED]
+            cancelled = self._repo.transition(
+                task_id,
+                allowed_from=frozenset({task.status}),
+                to=TaskStatus.CANCELLED,
+                reason="cancelled by its owner",
+                changes={
+                    "error_code": "TASK_CANCELLED",
+                    "error_message": "The task was cancelled by its owner.",
+                    "progress": Progress(
+                        percent=task.progress.percent,
+                        stage=stage,
+                        agents_total=task.progress.agents_total,
+                        agents_completed=task.progress.agents_completed,
+                    ),
+                },
+            )
+            if cancelled is not None:
+                log.info("task cancelled", extra={"task_id": task_id, "was": task.status.value})
+                self._abort(task_id)
+                return cancelled
+        raise errors.invalid_state(
+            task_id,
+            self.get_task(user_id, task_id).status,
+            "cancel",
+            "The task is changing status; please retry.",
+        )
+
+    def delete_task(self, user_id: str, task_id: str) -> int:
+        """Deletes the task and every object under its prefix; returns how
+        many objects were deleted. A running analysis is cancelled first and
+        given time to stop, so no object is left behind."""
+        task = self.get_task(user_id, task_id)
+        was_running = task.lease_owner is not None
+        if not task.status.terminal:
+            with contextlib.suppress(ServiceError):
+                task = self.cancel_task(user_id, task_id)
+            current = self._repo.get(task_id)
+            was_running = was_running or (current is not None and current.lease_owner is not None)
+        if was_running:
+            self._wait_for_lease_release(task_id)
+        deleted = self._storage.delete_task_objects(user_id, task_id)
+        if was_running:
+            # A write that raced the cancellation may land a moment later.
+            self._sleep(self._policy.delete_settle_seconds)
+            deleted += self._storage.delete_task_objects(user_id, task_id)
+        self._repo.delete(task_id)
+        log.info("task deleted", extra={"task_id": task_id, "files_deleted": deleted})
+        return deleted
+
+    def _wait_for_lease_release(self, task_id: str) -> None:
+        waited = 0.0
+        step = 0.1
+        while waited < self._policy.delete_wait_seconds:
+            current = self._repo.get(task_id)
+            if current is None or current.lease_owner is None:
+                return
+            self._sleep(step)
+            waited += step
+        log.warning(
+            "the analysis did not confirm it stopped; deleting anyway", extra={"task_id": task_id}
+        )
+
     # --- downloading ----------------------------------------------------
 
-    def downloads(self, user_id: str, task_id: str) -> tuple[list[DownloadLink], int]:
-        """Presigned GET URLs for a completed task's outputs."""
+    def report(self, user_id: str, task_id: str) -> bytes:
+        """The JSON report of a completed task, as stored."""
+        task = self._completed_with_outputs(user_id, task_id)
+        report = next((o for o in task.outputs if o.format == "json"), None)
+        if report is None:
+            raise errors.outputs_expired(task_id, "This task has no JSON report.")
+        data = self._storage.read_small(
+            TaskObject(user_id, task_id, "outputs", report.object_name),
+            max_bytes=self._policy.max_report_bytes,
+        )
+        if data is None:
+            raise errors.outputs_expired(task_id, "The report file no longer exists.")
+        return data
+
+    def _completed_with_outputs(self, user_id: str, task_id: str) -> Task:
         task = self.get_task(user_id, task_id)
         if task.status is not TaskStatus.COMPLETED:
             raise errors.not_completed(task_id, task.status)
+        if task.outputs_deleted_at is not None:
+            raise errors.outputs_expired(
+                task_id,
+                f"Output files were deleted on {task.outputs_deleted_at:%Y-%m-%d} "
+                "at the end of the retention period.",
+            )
+        return task
+
+    def downloads(self, user_id: str, task_id: str) -> tuple[list[DownloadLink], int]:
+        """Presigned GET URLs for a completed task's outputs."""
+        task = self._completed_with_outputs(user_id, task_id)
         ttl = self._policy.download_url_ttl_seconds
         links = []
         for output in task.outputs:
@@ -598,5 +712,5 @@ def _decode_page_token(token: str, fingerprint: str) -> Cursor:
         return Cursor(datetime.fromisoformat(data["c"]), str(data["i"]))
     except ServiceError:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - any malformed token is the same client error
         raise bad from None

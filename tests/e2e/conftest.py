@@ -34,7 +34,14 @@ def stack(
                 "task": {
                     "TASK_UPLOAD_URL_TTL_SECONDS": str(UPLOAD_TTL_SECONDS),
                     "TASK_DISPATCH_POLL_INTERVAL_SECONDS": "0.2",
-                }
+                    "TASK_LEASE_SECONDS": "3",
+                    "TASK_RETRY_BACKOFF_SECONDS": "0.5",
+                    "TASK_CANCEL_CHECK_INTERVAL_SECONDS": "0.2",
+                    "TASK_WATCH_POLL_INTERVAL_SECONDS": "0.2",
+                    "TASK_WATCH_HEARTBEAT_SECONDS": "2",
+                },
+                # Small reads so that a 40 MB analysis lasts a few seconds.
+                "analysis": {"ANALYSIS_READ_CHUNK_BYTES": "131072"},
             },
         )
         resources.enter_context(running)

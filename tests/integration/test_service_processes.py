@@ -42,7 +42,7 @@ def environments(seaweedfs, seaweed_bucket, storage_server, analysis_server, tmp
                 "TASK_GRPC_ADDRESS": f"127.0.0.1:{port}",
                 "TASK_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
                 "TASK_STORAGE_TARGET": storage_server.target,
-                "TASK_ANALYSIS_TARGET": analysis_server.target,
+                "TASK_ANALYSIS_TARGETS": analysis_server.target,
             },
         ),
     }

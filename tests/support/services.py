@@ -45,14 +45,14 @@ def analysis_settings(storage_target: str, **overrides: Any) -> AnalysisSettings
 
 
 def task_settings(
-    database_url: str, storage_target: str, analysis_target: str, **overrides: Any
+    database_url: str, storage_target: str, analysis_targets: str, **overrides: Any
 ) -> TaskSettings:
     """A TaskService on port 0 with a fast dispatcher."""
     values: dict[str, Any] = {
         "grpc_address": "127.0.0.1:0",
         "database_url": database_url,
         "storage_target": storage_target,
-        "analysis_target": analysis_target,
+        "analysis_targets": analysis_targets,
         "dispatch_poll_interval_seconds": 0.1,
         "lease_seconds": 5.0,
         "retry_backoff_seconds": 0.2,

@@ -78,8 +78,8 @@ def test_every_address_points_at_a_listening_service():
     targets = []
     for name in APP_SERVICES:
         for key, value in SERVICES[name].get("environment", {}).items():
-            if key.endswith("_TARGET"):
-                targets.append((name, value))
+            if key.endswith(("_TARGET", "_TARGETS")):
+                targets.extend((name, item.strip()) for item in value.split(","))
     assert targets, "no service addresses found"
     for name, value in targets:
         host, port = value.rsplit(":", 1)

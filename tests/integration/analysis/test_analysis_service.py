@@ -91,10 +91,15 @@ def test_run_streams_progress_then_completes_with_outputs(analysis, put_input, s
         o["Key"].removeprefix(prefix): o["Size"]
         for o in s3.list_objects_v2(Bucket=seaweed_bucket, Prefix=prefix)["Contents"]
     }
-    assert stored == {n: o.size_bytes for n, o in names.items()}
-    body = s3.get_object(Bucket=seaweed_bucket, Key=prefix + "profile_my_data_analysis.json")[
-        "Body"
-    ].read()
+    # Each attempt writes its own objects (attempt 1 here).
+    assert stored == {o.object.name: o.size_bytes for o in names.values()}
+    assert {o.object.name for o in names.values()} == {
+        "attempt-1.profile_my_data_analysis.json",
+        "attempt-1.profile_my_data_analysis.xlsx",
+    }
+    body = s3.get_object(
+        Bucket=seaweed_bucket, Key=prefix + "attempt-1.profile_my_data_analysis.json"
+    )["Body"].read()
     report = json.loads(body)
     assert report["metadata"]["files"]["primary"]["name"] == "mine.csv"
     assert report["agent_results"]["unified-profiler"]["data"]["parameters"]["top_n_values"] == 2

@@ -135,3 +135,16 @@ def test_listing_pages_through_equal_timestamps(repo):
         seen.extend(t.task_id for t in page)
         after = Cursor(page[-1].created_at, page[-1].task_id)
     assert seen == ids
+
+
+def test_the_database_enforces_the_transition_table(repo):
+    from task_service.domain.model import TRANSITIONS
+
+    every = frozenset(TaskStatus)
+    for source in TaskStatus:
+        for target in TaskStatus:
+            task = make_task(repo, status=source)
+            moved = repo.transition(task.task_id, allowed_from=every, to=target, reason="t")
+            allowed = target in TRANSITIONS[source]
+            assert (moved is not None) == allowed, (source, target)
+            assert repo.get(task.task_id).status is (target if allowed else source)

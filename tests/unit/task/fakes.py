@@ -105,10 +105,19 @@ class FakeStorage:
         assert stat is not None
         return stat
 
-    def delete_task_objects(self, user_id: str, task_id: str, area: str | None = None) -> int:
+    def delete_task_objects(
+        self,
+        user_id: str,
+        task_id: str,
+        area: str | None = None,
+        *,
+        keep_names: tuple[str, ...] | list[str] = (),
+        name_prefix: str = "",
+    ) -> int:
         self._check()
         prefix = f"users/{user_id}/tasks/{task_id}/" + (f"{area}/" if area else "")
-        doomed = [k for k in self.objects if k.startswith(prefix)]
+        keep = {prefix + name for name in keep_names}
+        doomed = [k for k in self.objects if k.startswith(prefix + name_prefix) and k not in keep]
         for key in doomed:
             del self.objects[key]
         return len(doomed)

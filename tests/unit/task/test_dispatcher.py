@@ -14,6 +14,7 @@ from task_service.domain.ports import (
     AnalysisCompleted,
     AnalysisFailure,
     AnalysisProgress,
+    TaskObject,
 )
 from task_service.domain.service import UploadRequest
 from tests.unit.task.fakes import FakeAnalysis
@@ -56,16 +57,18 @@ def queued_task(use_cases, storage):
     return use_cases.process_task(USER, task.task_id, "req-42")
 
 
-def make_dispatcher(repo, use_cases, clock, analysis, **policy):
+def make_dispatcher(repo, use_cases, clock, analysis, storage, **policy):
     settings = {
         "poll_interval_seconds": 0.05,
         "progress_interval_seconds": 0.0,
         "retry_backoff_seconds": 10,
         **policy,
     }
+    analyses = analysis if isinstance(analysis, list) else [analysis]
     return Dispatcher(
         repo=repo,
-        analysis=analysis,
+        analyses=analyses,
+        storage=storage,
         load_parameters=use_cases.load_parameters,
         clock=clock,
         policy=DispatchPolicy(**settings),
@@ -88,7 +91,7 @@ async def run_until(dispatcher, condition, timeout=10.0):
 def test_a_queued_task_runs_to_completion(repo, use_cases, storage, clock):
     task = queued_task(use_cases, storage)
     analysis = FakeAnalysis(succeed)
-    dispatcher = make_dispatcher(repo, use_cases, clock, analysis)
+    dispatcher = make_dispatcher(repo, use_cases, clock, analysis, storage)
     asyncio.run(
         run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
     )
@@ -112,7 +115,7 @@ def test_a_queued_task_runs_to_completion(repo, use_cases, storage, clock):
 def test_a_permanent_failure_fails_the_task_with_its_code(repo, use_cases, storage, clock):
     task = queued_task(use_cases, storage)
     dispatcher = make_dispatcher(
-        repo, use_cases, clock, FakeAnalysis(fail_with("INVALID_CSV", False))
+        repo, use_cases, clock, FakeAnalysis(fail_with("INVALID_CSV", False)), storage
     )
     asyncio.run(run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.FAILED))
     failed = repo.get(task.task_id)
@@ -124,7 +127,7 @@ def test_a_permanent_failure_fails_the_task_with_its_code(repo, use_cases, stora
 def test_transient_failures_retry_with_backoff_then_give_up(repo, use_cases, storage, clock):
     task = queued_task(use_cases, storage)
     analysis = FakeAnalysis(fail_with("ANALYSIS_UNAVAILABLE", True))
-    dispatcher = make_dispatcher(repo, use_cases, clock, analysis, max_attempts=3)
+    dispatcher = make_dispatcher(repo, use_cases, clock, analysis, storage, max_attempts=3)
 
     async def scenario():
         runner = asyncio.create_task(dispatcher.run())
@@ -157,7 +160,7 @@ def test_transient_failures_retry_with_backoff_then_give_up(repo, use_cases, sto
 
 def test_stopping_hands_running_work_back_without_using_an_attempt(repo, use_cases, storage, clock):
     task = queued_task(use_cases, storage)
-    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(hang))
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(hang), storage)
 
     async def scenario():
         runner = asyncio.create_task(dispatcher.run())
@@ -181,7 +184,7 @@ def test_an_expired_lease_of_a_dead_worker_is_reclaimed(repo, use_cases, storage
     )
     clock.advance(31)
     dispatcher = make_dispatcher(
-        repo, use_cases, clock, FakeAnalysis(succeed), retry_backoff_seconds=0
+        repo, use_cases, clock, FakeAnalysis(succeed), storage, retry_backoff_seconds=0
     )
     asyncio.run(
         run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
@@ -193,7 +196,7 @@ def test_an_expired_lease_of_a_dead_worker_is_reclaimed(repo, use_cases, storage
 
 def test_at_most_concurrency_analyses_run_at_once(repo, use_cases, storage, clock):
     tasks = [queued_task(use_cases, storage) for _ in range(3)]
-    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(hang), concurrency=2)
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(hang), storage, concurrency=2)
 
     async def scenario():
         runner = asyncio.create_task(dispatcher.run())
@@ -218,9 +221,146 @@ def test_progress_is_written_while_running(repo, use_cases, storage, clock):
         seen.append(repo.get(task.task_id).progress)
         yield AnalysisCompleted((REPORT,), (OK,), 1)
 
-    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(slow))
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(slow), storage)
     asyncio.run(
         run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
     )
     assert seen[0].percent == 57 and seen[0].stage == "profiling"
     assert seen[0].current_agent == "unified-profiler"
+
+
+def busy(job):
+    async def script(job):
+        raise AnalysisFailure("ANALYSIS_CAPACITY_EXHAUSTED", "full", retryable=True)
+        yield  # pragma: no cover - makes this an async generator
+
+    return script(job)
+
+
+def test_when_every_analysis_service_is_busy_the_task_waits_without_using_attempts(
+    repo, use_cases, storage, clock
+):
+    task = queued_task(use_cases, storage)
+    dispatcher = make_dispatcher(
+        repo,
+        use_cases,
+        clock,
+        [FakeAnalysis(busy), FakeAnalysis(busy)],
+        storage,
+        busy_retry_seconds=0.05,
+    )
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        while "no analysis service took the task" not in repo.history(task.task_id)[-1].reason:
+            await asyncio.sleep(0.02)
+        await dispatcher.stop(0.1)
+        await runner
+
+    asyncio.run(scenario())
+    waiting = repo.get(task.task_id)
+    assert waiting.status is TaskStatus.QUEUED
+    assert waiting.attempt == 0 and waiting.progress.stage == "waiting_for_capacity"
+    assert waiting.error_code is None
+
+
+def test_work_goes_to_the_next_analysis_service_when_one_is_full(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    full, free = FakeAnalysis(busy), FakeAnalysis(succeed)
+    dispatcher = make_dispatcher(repo, use_cases, clock, [full, free], storage)
+    asyncio.run(
+        run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
+    )
+    assert len(full.jobs) == 1 and len(free.jobs) == 1
+    assert repo.get(task.task_id).attempt == 1
+
+
+def test_a_cancelled_task_stops_its_analysis_and_keeps_cancelled(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    storage.put(TaskObject(USER, task.task_id, "outputs", "attempt-1.partial.json"), b"{")
+    dispatcher = make_dispatcher(
+        repo, use_cases, clock, FakeAnalysis(hang), storage, cancel_check_interval_seconds=0.05
+    )
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        while repo.get(task.task_id).status is not TaskStatus.PROCESSING:
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(use_cases.cancel_task, USER, task.task_id)
+        stopped_at = asyncio.get_running_loop().time()
+        while dispatcher.running:
+            await asyncio.sleep(0.01)
+        elapsed = asyncio.get_running_loop().time() - stopped_at
+        await dispatcher.stop(0.1)
+        await runner
+        return elapsed
+
+    elapsed = asyncio.run(scenario())
+    assert elapsed < 1.0
+    final = repo.get(task.task_id)
+    assert final.status is TaskStatus.CANCELLED and final.lease_owner is None
+    assert final.error_code == "TASK_CANCELLED"
+    assert not [k for k in storage.objects if "/outputs/" in k]
+
+
+def test_partial_success_is_reported_not_hidden(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    bad = AgentOutcome("other-agent", "FAILED", "AGENT_FAILED", "boom")
+
+    async def partly(job):
+        yield AnalysisCompleted((REPORT,), (OK, bad), 5)
+
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(partly), storage)
+    asyncio.run(
+        run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
+    )
+    done = repo.get(task.task_id)
+    assert done.progress.stage == "completed_with_errors"
+    assert "1 of 2 agents did not succeed: other-agent (AGENT_FAILED: boom)" in (done.error_message)
+    assert [a.status for a in done.agent_results] == ["SUCCEEDED", "FAILED"]
+
+
+def test_completion_removes_outputs_of_earlier_attempts(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    for name in ("attempt-0.old.json", "report.json"):
+        storage.put(TaskObject(USER, task.task_id, "outputs", name), b"x")
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(succeed), storage)
+    asyncio.run(
+        run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
+    )
+    outputs = sorted(k.rsplit("/", 1)[1] for k in storage.objects if "/outputs/" in k)
+    assert outputs == ["report.json"]  # REPORT's object name: the manifest only
+
+
+def test_an_attempt_past_the_time_limit_fails(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    dispatcher = make_dispatcher(
+        repo, use_cases, clock, FakeAnalysis(hang), storage, processing_timeout_seconds=0.3
+    )
+    asyncio.run(run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.FAILED))
+    failed = repo.get(task.task_id)
+    assert failed.error_code == "PROCESSING_TIMEOUT" and failed.lease_owner is None
+
+
+def test_an_unreachable_analysis_service_uses_no_attempt_but_a_broken_run_does(
+    repo, use_cases, storage, clock
+):
+    task = queued_task(use_cases, storage)
+
+    async def unreachable(job):
+        raise AnalysisFailure("ANALYSIS_UNAVAILABLE", "connection refused", retryable=True)
+        yield  # pragma: no cover
+
+    broken = fail_with("ANALYSIS_UNAVAILABLE", True)  # fails after its first event
+    analysis = FakeAnalysis(unreachable, unreachable, broken, succeed)
+    dispatcher = make_dispatcher(
+        repo, use_cases, clock, analysis, storage, busy_retry_seconds=0.01, retry_backoff_seconds=0
+    )
+
+    def done_while_time_passes():
+        clock.advance(1)  # requeued tasks become available again
+        return repo.get(task.task_id).status is TaskStatus.COMPLETED
+
+    asyncio.run(run_until(dispatcher, done_while_time_passes))
+    assert [job.attempt for job in analysis.jobs] == [1, 1, 1, 2]
+    assert repo.get(task.task_id).attempt == 2
