@@ -335,8 +335,17 @@ class Dispatcher:
             await self._hand_back(task)
             return
         log.info("analysis stopped", extra={"why": reason or "cancelled"})
-        await asyncio.to_thread(self._repo.release_lease, task.task_id, owner=self.owner)
+        await self._let_go(task)
+
+    async def _let_go(self, task: Task) -> None:
+        """The task is no longer ours (cancelled, deleted, reclaimed): drop
+        what this attempt wrote, then release the lease, which tells a
+        waiting DELETE that the analysis has stopped."""
         await self._discard_attempt_outputs(task)
+        try:
+            await asyncio.to_thread(self._repo.release_lease, task.task_id, owner=self.owner)
+        except Exception:  # logged; a stale lease on a finished task is harmless
+            log.warning("could not release a lease", exc_info=True)
 
     async def _discard_attempt_outputs(self, task: Task) -> None:
         """Deletes what this attempt wrote (its names only: another attempt
@@ -441,7 +450,7 @@ class Dispatcher:
                     )
                     if not still_ours:
                         log.info("task is no longer ours (cancelled or reclaimed); stopping")
-                        await self._discard_attempt_outputs(task)
+                        await self._let_go(task)
                         return
                     last_write = loop.time()
                     last_progress = progress
@@ -508,7 +517,7 @@ class Dispatcher:
         )
         if updated is None:
             log.warning("completion not recorded: the task is no longer ours")
-            await self._discard_attempt_outputs(task)
+            await self._let_go(task)
             return
         log.info("task completed", extra={"execution_time_ms": done.execution_time_ms})
         # Leftovers of earlier attempts (no later attempt can exist: we held

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -364,3 +365,44 @@ def test_an_unreachable_analysis_service_uses_no_attempt_but_a_broken_run_does(
     asyncio.run(run_until(dispatcher, done_while_time_passes))
     assert [job.attempt for job in analysis.jobs] == [1, 1, 1, 2]
     assert repo.get(task.task_id).attempt == 2
+
+
+def test_a_late_completion_never_overwrites_cancelled(repo, use_cases, storage, clock):
+    task = queued_task(use_cases, storage)
+    cancelled = []
+
+    written = dataclasses.replace(REPORT, object_name="attempt-1.report.json")
+
+    async def slow_success(job):
+        yield AnalysisProgress(10, "reading", None, 1, 0)
+        while not cancelled:
+            await asyncio.sleep(0.01)
+        storage.put(TaskObject(USER, task.task_id, "outputs", written.object_name), b"{}")
+        yield AnalysisCompleted((written,), (OK,), 7)
+
+    # The dispatcher does not look for cancellations in time: the run
+    # finishes after the task was cancelled.
+    dispatcher = make_dispatcher(
+        repo,
+        use_cases,
+        clock,
+        FakeAnalysis(slow_success),
+        storage,
+        cancel_check_interval_seconds=60,
+    )
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        while repo.get(task.task_id).status is not TaskStatus.PROCESSING:
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(use_cases.cancel_task, USER, task.task_id)
+        cancelled.append(True)
+        while dispatcher.running:
+            await asyncio.sleep(0.01)
+        await dispatcher.stop(0.1)
+        await runner
+
+    asyncio.run(scenario())
+    final = repo.get(task.task_id)
+    assert final.status is TaskStatus.CANCELLED and final.outputs == ()
+    assert not [k for k in storage.objects if "/outputs/" in k]
