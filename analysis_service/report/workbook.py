@@ -259,44 +259,37 @@ def write_workbook(report: Mapping[str, Any], dest: IO[bytes] | str | PathLike[s
                 for a in alerts
             ),
         )
-    issues = report.get("issues", [])
-    if issues:
-        _table_sheet(
-            book,
+    for title, headers, widths, keys, items in (
+        (
             "Issues",
             ["Issue ID", "Agent", "Field", "Issue Type", "Severity", "Message"],
             [18, 18, 24, 18, 10, 70],
-            (
-                (
-                    i.get("issue_id"),
-                    i.get("agent_id"),
-                    i.get("field_name"),
-                    i.get("issue_type"),
-                    i.get("severity"),
-                    i.get("message"),
-                )
-                for i in issues
-            ),
-        )
-    recs = report.get("recommendations", [])
-    if recs:
-        _table_sheet(
-            book,
+            ("issue_id", "agent_id", "field_name", "issue_type", "severity", "message"),
+            report.get("issues", []),
+        ),
+        (
             "Recommendations",
             ["Recommendation ID", "Agent", "Field", "Priority", "Recommendation", "Timeline"],
             [20, 18, 24, 10, 70, 14],
             (
-                (
-                    r.get("recommendation_id"),
-                    r.get("agent_id"),
-                    r.get("field_name"),
-                    r.get("priority"),
-                    r.get("recommendation"),
-                    r.get("timeline"),
-                )
-                for r in recs
+                "recommendation_id",
+                "agent_id",
+                "field_name",
+                "priority",
+                "recommendation",
+                "timeline",
             ),
-        )
+            report.get("recommendations", []),
+        ),
+    ):
+        if items:
+            _table_sheet(
+                book,
+                title,
+                headers,
+                widths,
+                (tuple(item.get(key) for key in keys) for item in items),
+            )
     summary = report.get("analysis_summary") or {}
     if summary.get("summary"):
         _table_sheet(

@@ -240,6 +240,14 @@ def test_workbook_sheets_and_values(profiled: ProfileRun) -> None:
     assert ("Records Analyzed", 2000) in [r[:2] for r in rows]
     summary = [r[:2] for r in book["Summary"].iter_rows(values_only=True)]
     assert ("Analysis ID", "a1") in summary
+    for sheet, key, items in (
+        ("Issues", "issue_id", report["issues"]),
+        ("Recommendations", "recommendation_id", report["recommendations"]),
+    ):
+        rows = [r for r in book[sheet].iter_rows(values_only=True) if r and r[0]]
+        assert rows[0][0] == sheet  # the title, then the header row
+        assert rows[1][0].endswith("ID")
+        assert [r[0] for r in rows[2:]] == [item[key] for item in items]
 
 
 def test_invalid_csv_raises_before_agents() -> None:
