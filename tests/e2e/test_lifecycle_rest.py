@@ -143,41 +143,33 @@ def test_cancel_mid_run_over_rest(client, stack):
     assert output_objects(stack, task_id) == []
 
 
-def test_kill_9_of_the_analysis_service_mid_run_is_retried(client, stack):
+def crash_mid_run_and_recover(client: TaskClient, stack, service: str) -> dict:
+    """Kills ``service`` with SIGKILL in the middle of an analysis, starts it
+    again, and checks that the task completes on its second attempt with
+    that attempt's outputs only."""
     task_id = uploaded(client, csv_of(40))
     client.process(task_id)
     wait_running(client, task_id)
-    stack.kill_service("analysis")
-    stack.start_service("analysis")
+    stack.kill_service(service)
+    stack.start_service(service)
     final = client.wait(task_id, timeout=180)
     assert final["status"] == "COMPLETED", (final["error_code"], final["error_message"])
-    # Attempt 1 broke mid-run; waiting for the restarted service used none.
-    attempt = final["attempt"]
-    assert attempt == 2
-    # The outputs are one attempt's: the completing one.
+    # Attempt 1 was lost; waiting for the restarted service used no attempt.
+    assert final["attempt"] == 2
     assert output_objects(stack, task_id) == [
-        f"attempt-{attempt}.profile_my_data_analysis.json",
-        f"attempt-{attempt}.profile_my_data_analysis.xlsx",
+        "attempt-2.profile_my_data_analysis.json",
+        "attempt-2.profile_my_data_analysis.xlsx",
     ]
     names = sorted(d["filename"] for d in client.downloads(task_id)["downloads"])
     assert names == ["profile_my_data_analysis.json", "profile_my_data_analysis.xlsx"]
-    reasons = [h["reason"] for h in final["history"]]
-    assert any("attempt 1 failed" in r for r in reasons)
+    return final
+
+
+def test_kill_9_of_the_analysis_service_mid_run_is_retried(client, stack):
+    final = crash_mid_run_and_recover(client, stack, "analysis")
+    assert any("attempt 1 failed" in h["reason"] for h in final["history"])
 
 
 def test_kill_9_of_the_task_service_mid_run_is_retried_after_its_lease(client, stack):
-    task_id = uploaded(client, csv_of(40))
-    client.process(task_id)
-    wait_running(client, task_id)
-    stack.kill_service("task")
-    stack.start_service("task")
-    final = client.wait(task_id, timeout=180)
-    assert final["status"] == "COMPLETED", (final["error_code"], final["error_message"])
-    attempt = final["attempt"]
-    assert attempt == 2
-    assert output_objects(stack, task_id) == [
-        f"attempt-{attempt}.profile_my_data_analysis.json",
-        f"attempt-{attempt}.profile_my_data_analysis.xlsx",
-    ]
-    reasons = [h["reason"] for h in final["history"]]
-    assert any("WORKER_LOST" in r for r in reasons)
+    final = crash_mid_run_and_recover(client, stack, "task")
+    assert any("WORKER_LOST" in h["reason"] for h in final["history"])
