@@ -402,10 +402,13 @@ class StorageServicer(pb_grpc.StorageServiceServicer):
             prefix + keys.validate_name(name, f"keep_names[{index}]")
             for index, name in enumerate(request.keep_names)
         )
-        if request.name_prefix:
-            prefix += keys.validate_name(request.name_prefix, "name_prefix")
+        name_prefix = (
+            keys.validate_name(request.name_prefix, "name_prefix") if request.name_prefix else ""
+        )
         with store_errors():
-            deleted = await self._run(self._store.delete_prefix, prefix, keep=keep)
+            deleted = await self._run(
+                self._store.delete_prefix, prefix, keep=keep, name_prefix=name_prefix
+            )
         log.info("objects deleted", extra={"prefix": prefix, "deleted": deleted})
         return pb.DeleteObjectsResponse(deleted_count=deleted)
 

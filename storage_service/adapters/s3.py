@@ -603,11 +603,14 @@ class S3ObjectStore:
         next_token = encode_page_token(prefix, continuation) if continuation else ""
         return ObjectPage(objects=objects, next_token=next_token)
 
-    def delete_prefix(self, prefix: str, *, keep: frozenset[str] = frozenset()) -> int:
-        """Deletes every object under ``prefix`` except the keys in ``keep``,
-        page by page (at most 1000 keys per request); returns how many were
-        deleted."""
+    def delete_prefix(
+        self, prefix: str, *, keep: frozenset[str] = frozenset(), name_prefix: str = ""
+    ) -> int:
+        """Deletes every object under the folder ``prefix`` whose name starts
+        with ``name_prefix``, except the keys in ``keep``, page by page (at
+        most 1000 keys per request); returns how many were deleted."""
         _require_prefix(prefix)
+        prefix += name_prefix
         deleted = 0
         token: str | None = None
         while True:

@@ -13,7 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from dqcommon.errors import ServiceError, decode_rpc_error
 from dqcommon.grpc_server import GrpcApp
-from dqcommon.logging import JsonFormatter, current_request_id
+from dqcommon.logging import JsonFormatter, current_request_id, log_context
 from tests.support.app_thread import AppThread
 
 pytestmark = pytest.mark.integration
@@ -119,13 +119,21 @@ def test_request_id_is_taken_from_metadata_or_generated(probe):
     assert seen_request_ids[1] and seen_request_ids[1] != "abc-123"
 
 
-def test_json_log_lines_carry_the_request_id():
+def test_json_log_lines_carry_the_request_and_task_ids():
     formatter = JsonFormatter("probe")
-    record = logging.makeLogRecord(
-        {"msg": "hello %s", "args": ("world",), "levelname": "INFO", "name": "t", "task": "x"}
-    )
-    line = json.loads(formatter.format(record))
-    assert line["msg"] == "hello world" and line["service"] == "probe" and line["task"] == "x"
+
+    def line() -> dict:
+        record = logging.makeLogRecord(
+            {"msg": "hello %s", "args": ("world",), "levelname": "INFO", "name": "t", "n": 3}
+        )
+        return json.loads(formatter.format(record))
+
+    with log_context(request_id="req-7", task_id="task-9"):
+        inside = line()
+    assert (inside["msg"], inside["service"], inside["n"]) == ("hello world", "probe", 3)
+    assert (inside["request_id"], inside["task_id"]) == ("req-7", "task-9")
+    outside = line()
+    assert "request_id" not in outside and "task_id" not in outside
 
 
 def test_health_then_graceful_shutdown_finishes_calls_in_flight(probe):

@@ -397,3 +397,40 @@ def test_delete_removes_one_task_only(storage: Any, task: TaskFiles, s3: Any) ->
         pb.DeleteObjectsRequest(user_id=task.user_id, task_id=task.task_id)
     )
     assert again.deleted_count == 0
+
+
+def test_delete_keeps_named_files_or_only_one_prefix(
+    storage: Any, task: TaskFiles, s3: Any
+) -> None:
+    names = ["attempt-1.report.json", "attempt-1.report.xlsx", "attempt-2.report.json", "x.csv"]
+    _put_files(s3, task, names, "outputs")
+    _put_files(s3, task, ["primary.csv"], "inputs")
+
+    prefix_only = storage.DeleteObjects(
+        pb.DeleteObjectsRequest(
+            user_id=task.user_id, task_id=task.task_id, area=OUTPUTS, name_prefix="attempt-1."
+        )
+    )
+    assert prefix_only.deleted_count == 2
+    keep = storage.DeleteObjects(
+        pb.DeleteObjectsRequest(
+            user_id=task.user_id,
+            task_id=task.task_id,
+            area=OUTPUTS,
+            keep_names=["attempt-2.report.json"],
+        )
+    )
+    assert keep.deleted_count == 1
+    left = s3.list_objects_v2(Bucket=task.bucket, Prefix=f"users/{task.user_id}/")
+    assert sorted(o["Key"] for o in left["Contents"]) == [
+        task.key("primary.csv"),
+        task.key("attempt-2.report.json", "outputs"),
+    ]
+    for request in (
+        pb.DeleteObjectsRequest(user_id=task.user_id, task_id=task.task_id, keep_names=["a"]),
+        pb.DeleteObjectsRequest(
+            user_id=task.user_id, task_id=task.task_id, area=OUTPUTS, name_prefix="../x"
+        ),
+    ):
+        error = _error(storage.DeleteObjects, request)
+        assert error.code is grpc.StatusCode.INVALID_ARGUMENT

@@ -287,3 +287,27 @@ def test_unknown_task_ids_are_not_found_for_every_action(tasks):
         (tasks.GetTaskReport, pb.GetTaskReportRequest(task_id=missing)),
     ):
         assert rpc_error(call, request, metadata=USER).reason == "TASK_NOT_FOUND"
+
+
+def test_completion_keeps_only_the_completing_attempts_outputs(tasks, s3, seaweed_bucket):
+    task = create(tasks)
+    upload(tasks, task.task_id, sample_csv(30))
+    # Left over by an earlier attempt that never completed.
+    s3.put_object(
+        Bucket=seaweed_bucket,
+        Key=f"users/alice/tasks/{task.task_id}/outputs/attempt-0.partial.json",
+        Body=b"{",
+    )
+    tasks.ProcessTask(pb.ProcessTaskRequest(task_id=task.task_id), metadata=USER)
+    assert wait_for(tasks, task.task_id, {S.COMPLETED, S.FAILED}).status == S.COMPLETED
+    wait_until(
+        lambda: (
+            "attempt-0.partial.json" not in objects(s3, seaweed_bucket, task.task_id, "outputs/")
+        ),
+        timeout=5,
+        what="leftover removed",
+    )
+    assert objects(s3, seaweed_bucket, task.task_id, "outputs/") == [
+        "attempt-1.profile_my_data_analysis.json",
+        "attempt-1.profile_my_data_analysis.xlsx",
+    ]
