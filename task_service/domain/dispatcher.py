@@ -103,6 +103,10 @@ class _Running:
     task: Task
     runner: asyncio.Task[None]
     abort_reason: str | None = None
+    # Set once the runner starts recording the outcome: from then on the
+    # task leaving PROCESSING is its own doing, not a reason to abort (an
+    # abort would discard the outputs it has just recorded).
+    settled: bool = False
 
 
 async def _prepend(first: Any, rest: Any) -> Any:
@@ -163,7 +167,7 @@ class Dispatcher:
 
     def _abort(self, task_id: str, reason: str) -> None:
         running = self._running.get(task_id)
-        if running is not None and not running.runner.done():
+        if running is not None and not running.settled and not running.runner.done():
             running.abort_reason = reason
             running.runner.cancel()
 
@@ -483,6 +487,9 @@ class Dispatcher:
     # --- outcomes -----------------------------------------------------------
 
     async def _complete(self, task: Task, done: AnalysisCompleted) -> None:
+        running = self._running.get(task.task_id)
+        if running is not None:
+            running.settled = True
         failed = [r for r in done.agent_results if r.status != "SUCCEEDED"]
         total = len(done.agent_results)
         if failed:

@@ -52,7 +52,8 @@ def output_objects(stack, task_id: str) -> list[str]:
 
 
 def test_events_stream_as_server_sent_events_until_the_terminal_event(client, stack):
-    task_id = uploaded(client, csv_of(8))
+    # Large enough for the analysis to last seconds, so progress events come.
+    task_id = uploaded(client, csv_of(40))
     response = requests.get(
         f"{stack.base_url}/tasks/{task_id}/events",
         headers={"x-user-id": "alice"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from datetime import timedelta
 
 import pytest
@@ -406,3 +407,43 @@ def test_a_late_completion_never_overwrites_cancelled(repo, use_cases, storage, 
     final = repo.get(task.task_id)
     assert final.status is TaskStatus.CANCELLED and final.outputs == ()
     assert not [k for k in storage.objects if "/outputs/" in k]
+
+
+def test_recording_a_completion_is_never_mistaken_for_a_cancellation(
+    repo, use_cases, storage, clock, monkeypatch
+):
+    task = queued_task(use_cases, storage)
+    written = dataclasses.replace(REPORT, object_name="attempt-1.report.json")
+
+    async def finish(job):
+        storage.put(TaskObject(USER, task.task_id, "outputs", written.object_name), b"{}")
+        yield AnalysisCompleted((written,), (OK,), 3)
+
+    # The clean-up after completion is slow: the task is already COMPLETED
+    # while the runner is still busy, and the watch loop looks meanwhile.
+    delete = storage.delete_task_objects
+
+    def slow_delete(*args, **kwargs):
+        if kwargs.get("keep_names"):
+            time.sleep(0.3)
+        return delete(*args, **kwargs)
+
+    monkeypatch.setattr(storage, "delete_task_objects", slow_delete)
+    dispatcher = make_dispatcher(
+        repo, use_cases, clock, FakeAnalysis(finish), storage, cancel_check_interval_seconds=0.01
+    )
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        while repo.get(task.task_id).status is not TaskStatus.COMPLETED:
+            await asyncio.sleep(0.01)
+        while dispatcher.running:
+            await asyncio.sleep(0.01)
+        await dispatcher.stop(0.1)
+        await runner
+
+    asyncio.run(scenario())
+    assert repo.get(task.task_id).outputs == (written,)
+    assert [k.rsplit("/", 1)[1] for k in storage.objects if "/outputs/" in k] == [
+        "attempt-1.report.json"
+    ]
