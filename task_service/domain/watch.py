@@ -73,6 +73,10 @@ async def watch_task(
         try:
             current = await load()
             changes = await transitions(current, seen) if current.version != last.version else []
+            if changes and changes[-1].to_status.terminal and not current.status.terminal:
+                # The task and its history are read one after the other: the
+                # terminal change committed in between. Read the final state.
+                current = await load()
             failures = 0
         except ServiceError as error:
             yield WatchEvent(EventType.ERROR, None, True, None, error.reason, error.message)
@@ -99,7 +103,9 @@ async def watch_task(
         quiet = 0.0
         last = current
         if not changes:
-            yield WatchEvent(EventType.PROGRESS, current, False)
+            yield WatchEvent(EventType.PROGRESS, current, current.status.terminal)
+            if current.status.terminal:
+                return
             continue
         for index, change in enumerate(changes):
             seen = change.event_id

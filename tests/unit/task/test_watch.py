@@ -112,3 +112,38 @@ def test_transient_read_failures_are_retried_then_reported(use_cases):
     assert events[-1].task.status is S.CANCELLED
     events = collect([task] + [RuntimeError("down")] * 3, max_consecutive_failures=3)
     assert events[-1].type is EventType.ERROR and events[-1].error_code == "SERVICE_UNAVAILABLE"
+
+
+def test_a_terminal_change_committed_between_two_reads_ends_the_stream(use_cases):
+    created = new_task(use_cases)
+    processing = dataclasses.replace(created, version=4, status=S.PROCESSING)
+    done = dataclasses.replace(created, version=5, status=S.COMPLETED)
+    history = [
+        event(1, None, S.CREATED),
+        event(4, S.QUEUED, S.PROCESSING),
+        event(5, S.PROCESSING, S.COMPLETED),
+    ]
+    # The poll reads the task (still PROCESSING), then its history, which
+    # already holds the COMPLETED change; later reads only see COMPLETED.
+    reads = iter([created, processing, done, done, done, done])
+
+    async def load():
+        return next(reads)
+
+    committed = iter([1, 5, 5, 5, 5])  # the newest history row at each read
+
+    async def transitions(task, after):
+        newest = next(committed)
+        return [e for e in history if after < e.event_id <= newest]
+
+    async def run():
+        return [
+            e
+            async for e in watch_task(
+                load, transitions, poll_interval=0.001, heartbeat_interval=0.002
+            )
+        ]
+
+    events = asyncio.run(run())
+    assert events[-1].terminal and events[-1].task.status is S.COMPLETED
+    assert [e.transition.to_status for e in events if e.transition] == [S.PROCESSING, S.COMPLETED]
