@@ -101,9 +101,13 @@ async def watch_task(
                 quiet = 0.0
             continue
         quiet = 0.0
+        moved = current.status != last.status
         last = current
         if not changes:
-            yield WatchEvent(EventType.PROGRESS, current, current.status.terminal)
+            # A status change whose history row we could not read (the task
+            # was deleted meanwhile) is still a status change.
+            kind = EventType.STATUS if moved else EventType.PROGRESS
+            yield WatchEvent(kind, current, current.status.terminal)
             if current.status.terminal:
                 return
             continue

@@ -102,7 +102,7 @@ def test_deleting_a_watched_task_ends_the_stream(client):
     if last["type"] == "TYPE_ERROR":
         assert last["error"]["code"] == "TASK_NOT_FOUND"
     else:
-        assert last["transition"]["to_status"] == "CANCELLED"
+        assert last["type"] == "TYPE_STATUS" and last["task"]["status"] == "CANCELLED"
 
 
 def test_report_cancel_and_delete_over_rest(client, stack):

@@ -147,3 +147,12 @@ def test_a_terminal_change_committed_between_two_reads_ends_the_stream(use_cases
     events = asyncio.run(run())
     assert events[-1].terminal and events[-1].task.status is S.COMPLETED
     assert [e.transition.to_status for e in events if e.transition] == [S.PROCESSING, S.COMPLETED]
+
+
+def test_a_status_change_whose_history_is_gone_is_still_a_status_event(use_cases):
+    task = new_task(use_cases)
+    cancelled = dataclasses.replace(task, version=2, status=S.CANCELLED)
+    # Deleted right after the read: its history rows are gone.
+    events = collect([task, cancelled], history=[])
+    assert (events[-1].type, events[-1].terminal) == (EventType.STATUS, True)
+    assert events[-1].task.status is S.CANCELLED and events[-1].transition is None
