@@ -59,11 +59,12 @@ $(INSTALL_STAMP): $(GEN_STAMP) pyproject.toml
 run: setup
 	$(PY) -m devstack
 
-## lint: protobuf style (buf) and Python style (ruff)
+## lint: protobuf style (buf), Python style (ruff) and types (mypy; generated code excluded)
 lint: setup
 	buf lint $(DESCRIPTOR) --config $(PROTO_DIR)/buf.yaml --path dataquality
 	ruff check .
 	ruff format --check .
+	mypy
 
 ## test: lint, then every tier (unit, integration on SQLite and PostgreSQL, e2e through Envoy)
 test: lint

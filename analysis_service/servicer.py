@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
+from typing import Any
 
 import grpc
 
@@ -206,7 +207,7 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
         events: asyncio.Queue[Event], worker: asyncio.Future[Result]
     ) -> AsyncIterator[pb.RunAnalysisResponse]:
         while True:
-            getter = asyncio.ensure_future(events.get())
+            getter: asyncio.Future[Any] = asyncio.ensure_future(events.get())
             try:
                 done, _ = await asyncio.wait({getter, worker}, return_when=asyncio.FIRST_COMPLETED)
             finally:

@@ -61,9 +61,9 @@ def generate_csv(path: Path, rows: int, seed: int = 42) -> None:
                     "segment": rng.choice(["retail", "corporate", "public", "partner"], n),
                     "comment": np.char.add("note ", rng.integers(0, 50_000, n).astype(str)),
                     "active": rng.choice(["true", "false"], n),
-                    "signup": pd.to_datetime(rng.integers(1.4e9, 1.7e9, n), unit="s").strftime(
-                        "%Y-%m-%d"
-                    ),
+                    "signup": pd.to_datetime(
+                        rng.integers(1_400_000_000, 1_700_000_000, n), unit="s"
+                    ).strftime("%Y-%m-%d"),
                     "email": np.char.add(np.char.add("user", ids.astype(str)), "@example.com"),
                     "code": rng.integers(1000, 9999, n).astype(str),
                 }

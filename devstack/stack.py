@@ -199,6 +199,7 @@ class Stack:
             listen_port=self.ports.envoy,
             admin_port=self.ports.envoy_admin,
             task_target=self.target("task"),
-            **({"cors_origins": self.cors_origins} if self.cors_origins else {}),
         )
+        if self.cors_origins:
+            settings = settings.model_copy(update={"cors_origins": self.cors_origins})
         self.envoy = start_envoy(settings, self.var / "envoy")

@@ -59,9 +59,11 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
@@ -71,7 +73,8 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
         quiet = method.startswith(_QUIET_PREFIXES)
 
         if handler.unary_unary or handler.stream_unary:
-            inner = handler.unary_unary or handler.stream_unary
+            # The stubs type handlers as synchronous; on grpc.aio they are coroutines.
+            inner: Any = handler.unary_unary or handler.stream_unary
 
             async def unary_response(
                 request_or_iterator: Any, context: grpc.aio.ServicerContext
@@ -99,7 +102,7 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
                 response_serializer=handler.response_serializer,
             )
 
-        inner_stream = handler.unary_stream or handler.stream_stream
+        inner_stream: Any = handler.unary_stream or handler.stream_stream
 
         async def stream_response(
             request_or_iterator: Any, context: grpc.aio.ServicerContext

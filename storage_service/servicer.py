@@ -109,7 +109,7 @@ def store_errors(key: str = "") -> Iterator[None]:
         raise storage_unavailable() from None
 
 
-def _area(value: int, field: str, *, required: bool) -> keys.Area | None:
+def _area(value: pb.ObjectRef.Area.ValueType, field: str, *, required: bool) -> keys.Area | None:
     if value == pb.ObjectRef.AREA_UNSPECIFIED and not required:
         return None
     if value == pb.ObjectRef.AREA_UNSPECIFIED:

@@ -31,11 +31,11 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
     return ts
 
 
-def status_to_proto(status: TaskStatus) -> int:
+def status_to_proto(status: TaskStatus) -> task_pb2.Task.Status.ValueType:
     return task_pb2.Task.Status.Value(status.value)
 
 
-def status_from_proto(value: int) -> TaskStatus | None:
+def status_from_proto(value: task_pb2.Task.Status.ValueType) -> TaskStatus | None:
     if value == task_pb2.Task.STATUS_UNSPECIFIED:
         return None
     return TaskStatus(task_pb2.Task.Status.Name(value))
@@ -50,7 +50,7 @@ def transition_to_proto(event: TaskEvent) -> task_pb2.TaskTransition:
     )
     if event.from_status is not None:
         transition.from_status = status_to_proto(event.from_status)
-    transition.at.CopyFrom(timestamp(event.at))
+    transition.at.FromDatetime(event.at)
     return transition
 
 

@@ -278,8 +278,9 @@ class QuantileState:
         if n == 0:
             return 0.0
         if self._sketch is None:
-            side = "right" if inclusive else "left"
-            return float(np.searchsorted(self.sorted_values(), x, side=side)) / n
+            ordered = self.sorted_values()
+            position = np.searchsorted(ordered, x, side="right" if inclusive else "left")
+            return float(position) / n
         return float(self._sketch.get_cdf([float(x)], inclusive)[0])
 
     def count_outside(self, lower: float, upper: float) -> tuple[int, int, int]:

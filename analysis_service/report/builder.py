@@ -361,4 +361,5 @@ def build_report(
         "routing_decisions": routing,
         "agent_results": agent_results,
     }
-    return plain(report)  # type: ignore[no-any-return]
+    result: dict[str, Any] = plain(report)
+    return result

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -37,7 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from task_service.domain.model import (
@@ -51,7 +51,7 @@ from task_service.domain.model import (
     TaskStatus,
     sources_of,
 )
-from task_service.domain.ports import Clock, Cursor
+from task_service.domain.ports import Area, Clock, Cursor
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ class SqlTaskRepository:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount != 1:  # pragma: no cover - excluded by the row lock
+            if _rowcount(result) != 1:  # pragma: no cover - excluded by the row lock
                 return None
             attempt = values.get("attempt")
             session.add(
@@ -380,7 +380,7 @@ class SqlTaskRepository:
                 )
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1
+            return _rowcount(result) == 1
 
     def claim_next(self, *, owner: str, lease_until: datetime, now: datetime) -> Task | None:
         with self._tx() as session:
@@ -445,7 +445,7 @@ class SqlTaskRepository:
                 .values(lease_expires_at=until)
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1
+            return _rowcount(result) == 1
 
     def find_stale(self, *, now: datetime, started_before: datetime, limit: int) -> list[Task]:
         with self._tx() as session:
@@ -480,7 +480,7 @@ class SqlTaskRepository:
                 .values(lease_owner=None, lease_expires_at=None)
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1
+            return _rowcount(result) == 1
 
     def lease_states(self, task_ids: Sequence[str]) -> dict[str, tuple[TaskStatus, str | None]]:
         if not task_ids:
@@ -506,7 +506,9 @@ class SqlTaskRepository:
             ).all()
             return [_to_task(r) for r in rows]
 
-    def find_retention_due(self, *, area: str, terminal_before: datetime, limit: int) -> list[Task]:
+    def find_retention_due(
+        self, *, area: Area, terminal_before: datetime, limit: int
+    ) -> list[Task]:
         column = _PURGE_COLUMNS[area]
         with self._tx() as session:
             rows = session.scalars(
@@ -521,7 +523,7 @@ class SqlTaskRepository:
             ).all()
             return [_to_task(r) for r in rows]
 
-    def mark_deleted(self, task_id: str, *, area: str, at: datetime) -> bool:
+    def mark_deleted(self, task_id: str, *, area: Area, at: datetime) -> bool:
         column = _PURGE_COLUMNS[area]
         with self._tx() as session:
             result = session.execute(
@@ -530,7 +532,7 @@ class SqlTaskRepository:
                 .values({column.key: at, "version": TaskRow.version + 1})
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1
+            return _rowcount(result) == 1
 
     def _locked(self, session: Session, task_id: str) -> TaskRow | None:
         query = select(TaskRow).where(TaskRow.task_id == task_id)
@@ -540,6 +542,12 @@ class SqlTaskRepository:
 
 
 # --- mapping ----------------------------------------------------------------
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE/DELETE (``Session.execute`` returns a
+    CursorResult for them; its static type is the generic Result)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 _PURGE_COLUMNS = {"inputs": TaskRow.inputs_deleted_at, "outputs": TaskRow.outputs_deleted_at}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC
+from typing import Any
 
 import grpc
 
@@ -125,7 +126,7 @@ class GrpcStorage:
         )
         return int(response.deleted_count)
 
-    def _call(self, method, request):  # type: ignore[no-untyped-def]
+    def _call(self, method: Any, request: Any) -> Any:
         try:
             return method(request, timeout=self._timeout, metadata=outgoing_metadata())
         except grpc.RpcError as exc:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 from collections.abc import Callable, Sequence
@@ -229,7 +230,10 @@ class Dispatcher:
                 return
             runner = asyncio.create_task(self._execute(task), name=f"analysis-{task.task_id}")
             self._running[task.task_id] = _Running(task, runner)
-            runner.add_done_callback(lambda _t, tid=task.task_id: self._finished(tid))
+            runner.add_done_callback(functools.partial(self._on_runner_done, task.task_id))
+
+    def _on_runner_done(self, task_id: str, _runner: asyncio.Task[None]) -> None:
+        self._finished(task_id)
 
     def _finished(self, task_id: str) -> None:
         self._running.pop(task_id, None)

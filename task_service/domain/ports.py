@@ -3,7 +3,7 @@ tests can substitute in-memory fakes where a real part is not the point."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -100,6 +100,20 @@ class TaskRepository(Protocol):
 
     def history(self, task_id: str, after_id: int = 0) -> list[TaskEvent]: ...
 
+    def delete(self, task_id: str) -> bool: ...
+
+    def release_lease(self, task_id: str, *, owner: str) -> bool: ...
+
+    def lease_states(self, task_ids: Sequence[str]) -> dict[str, tuple[TaskStatus, str | None]]: ...
+
+    def find_abandoned(self, *, updated_before: datetime, limit: int) -> list[Task]: ...
+
+    def find_retention_due(
+        self, *, area: Area, terminal_before: datetime, limit: int
+    ) -> list[Task]: ...
+
+    def mark_deleted(self, task_id: str, *, area: Area, at: datetime) -> bool: ...
+
 
 class StoragePort(Protocol):
     """StorageService, as TaskService uses it."""
@@ -120,7 +134,19 @@ class StoragePort(Protocol):
 
     def write(self, obj: TaskObject, data: bytes, *, content_type: str) -> ObjectStat: ...
 
-    def delete_task_objects(self, user_id: str, task_id: str, area: Area | None = None) -> int: ...
+    def delete_task_objects(
+        self,
+        user_id: str,
+        task_id: str,
+        area: Area | None = None,
+        *,
+        keep_names: Sequence[str] = (),
+        name_prefix: str = "",
+    ) -> int:
+        """Deletes the task's objects (in ``area`` only, when given), except
+        ``keep_names``, and only names starting with ``name_prefix`` when
+        it is set; returns how many were deleted."""
+        ...
 
 
 # --- analysis ---------------------------------------------------------------

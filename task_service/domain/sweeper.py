@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from task_service.domain.model import ABANDONABLE, STAGE_OF, Progress, TaskStatus
-from task_service.domain.ports import Clock, StoragePort, TaskRepository
+from task_service.domain.ports import Area, Clock, StoragePort, TaskRepository
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class Sweeper:
             self._repo.mark_deleted(task.task_id, area="outputs", at=now)
         return expired, files
 
-    def _purge(self, area: str, retention_seconds: float) -> tuple[int, int]:
+    def _purge(self, area: Area, retention_seconds: float) -> tuple[int, int]:
         now = self._clock()
         cutoff = now - timedelta(seconds=retention_seconds)
         purged = files = 0
