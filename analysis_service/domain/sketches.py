@@ -217,6 +217,14 @@ class QuantileState:
             return 0.0
         return float(self._sketch.normalized_rank_error(False))
 
+    @property
+    def pmf_error(self) -> float:
+        """Normalised error of the share of values between two points
+        (datasketches' double-sided bound, 99% confidence; 0 while exact)."""
+        if self._sketch is None:
+            return 0.0
+        return float(self._sketch.normalized_rank_error(True))
+
     def update(self, values: Any) -> None:
         x = _as_float_array(values)
         if x.size == 0:
@@ -260,6 +268,19 @@ class QuantileState:
             self._sorted = np.sort(merged)
             self._parts = [self._sorted]
         return self._sorted
+
+    def weighted_items(self) -> tuple[FloatArray, FloatArray]:
+        """The retained values, sorted, and their weights (summing to
+        ``count``): the exact buffer with weight 1 each, or the KLL sketch's
+        retained items, whose weighted cdf is the sketch's cdf."""
+        if self._sketch is None:
+            values = self.sorted_values()
+            return values, np.ones(values.size)
+        if self._sketch.is_empty():
+            return np.empty(0), np.empty(0)
+        pairs = np.array(list(self._sketch), dtype=np.float64)
+        order = np.argsort(pairs[:, 0], kind="stable")
+        return pairs[order, 0], pairs[order, 1]
 
     def quantile(self, q: float) -> float | None:
         return self.quantiles([q])[0]
