@@ -56,7 +56,8 @@ def compare_categorical(
     absent = observation.counts == 0
     absent_count = int(np.count_nonzero(absent))
     order = np.flatnonzero(absent)[:ABSENT_EXAMPLES]  # categories are in count order
-    baseline_categories = len(ref.categories)
+    compared_categories = len(ref.categories)
+    baseline_distinct = ref.profile.distinct()
     distinct = current.distinct()
     cells = tuple(
         CategoryShare(
@@ -73,7 +74,8 @@ def compare_categorical(
     absent_rows = float(base.point[:-1][absent].sum()) if absent_count else 0.0
     return CategoricalDrift(
         categories_exact=ref.exact,
-        baseline_categories=baseline_categories,
+        baseline_categories=len(ref.categories) if ref.exact else baseline_distinct.value,
+        compared_categories=compared_categories,
         current_categories=distinct.value,
         current_categories_exact=distinct.exact,
         chi2=chi2,
@@ -86,7 +88,7 @@ def compare_categorical(
         new_categories=new_categories,
         new_categories_exact=new_exact,
         unmatched_share=unmatched_share,
-        absent_category_share=absent_count / baseline_categories if baseline_categories else 0.0,
+        absent_category_share=absent_count / compared_categories if compared_categories else 0.0,
         absent_categories=absent_count,
         absent_baseline_row_share=absent_rows,
         absent_examples=tuple(ref.categories[i] for i in order),

@@ -21,9 +21,14 @@ Categorical columns (every other baseline type)
     whitespace-only values are a category) with their counts, from the
     profile's Misra-Gries summary. While the baseline has at most
     ``ProfileConfig.top_k_cap`` distinct values the list is complete and every
-    count exact (``exact``); past that only the frequent values are kept, each
-    count low by at most ``error`` (the summary's bound), and everything else
-    is one "other" cell.
+    count exact (``exact``). Past that the summary's counts are low by up to
+    its bound ``error`` (at most n / (cap + 1)); a value becomes a category
+    of its own only when its kept count is at least
+    ``sketch_category_min_ratio`` (4) times that bound, so its share is known
+    within about ±12%, and everything else is one "other" cell. (Kept counts
+    near the bound are noise: comparing them with exact current counts would
+    show drift that is not there.) A high-cardinality column without frequent
+    values is then one "other" cell on both sides: nothing to compare.
 """
 
 from __future__ import annotations
@@ -122,13 +127,18 @@ class CategoricalReference:
         if n == 0:
             zeros = np.zeros(kept.size + 1)
             return Shares(zeros, zeros, zeros)
-        rest = max(n - float(kept.sum()), 0.0)
-        point = np.append(kept, rest) / n
         if self.exact:
+            point = np.append(kept, max(n - float(kept.sum()), 0.0)) / n
             return Shares(point, point, point)
+        # A kept count is low by at most ``error``: the true one lies in
+        # [count, count + error]; the midpoint is the point estimate.
         err = float(self.error)
-        lower = np.append(kept, max(rest - err * kept.size, 0.0)) / n
-        upper = np.minimum(np.append(kept + err, rest) / n, 1.0)
+        middle = kept + err / 2.0
+        rest_high = max(n - float(kept.sum()), 0.0)
+        rest_low = max(n - float((kept + err).sum()), 0.0)
+        point = np.append(middle, max(n - float(middle.sum()), 0.0)) / n
+        lower = np.append(kept, rest_low) / n
+        upper = np.minimum(np.append(kept + err, rest_high) / n, 1.0)
         return Shares(point, lower, upper)
 
 
@@ -157,7 +167,7 @@ class DriftReference:
                 reference = _numeric(column, rules)
                 digest.update(b"n" + column.name.encode() + reference.bins.edges.tobytes())
             else:
-                reference = _categorical(column)
+                reference = _categorical(column, rules)
                 digest.update(b"c" + column.name.encode())
                 for value in reference.categories:
                     digest.update(value.encode() + b"\0")
@@ -214,9 +224,12 @@ def _bin_shares(column: ColumnProfile, bins: NumericBins) -> Shares:
     return Shares(point, np.maximum(point - delta, 0.0), np.minimum(point + delta, 1.0))
 
 
-def _categorical(column: ColumnProfile) -> CategoricalReference:
+def _categorical(column: ColumnProfile, rules: DriftRules) -> CategoricalReference:
     top = column.state.top
     entries = top.top(top.counters())
+    if not top.is_exact:  # only values whose share the summary knows well enough
+        floor = rules.sketch_category_min_ratio * top.error_bound
+        entries = [entry for entry in entries if entry.count >= floor]
     categories = tuple(entry.value for entry in entries)
     counts = np.asarray([entry.count for entry in entries], dtype=np.int64)
     return CategoricalReference(

@@ -130,10 +130,17 @@ class CategoricalDrift:
     plus "other", the statistics carry bounds, ``new_category_share`` is None
     and ``unmatched_share`` (current rows outside the baseline's frequent
     values) is its upper bound.
+
+    ``baseline_categories`` / ``current_categories``: distinct non-null values
+    (exact, or the profile's HyperLogLog estimate; ``current_categories_exact``);
+    ``compared_categories``: the baseline cells compared on their own (all
+    categories when exact, the frequent values otherwise); the absent counts
+    and shares are over those.
     """
 
     categories_exact: bool
     baseline_categories: int
+    compared_categories: int
     current_categories: int
     current_categories_exact: bool
     chi2: ChiSquare

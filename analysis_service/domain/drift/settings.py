@@ -68,7 +68,11 @@ class DriftRules:
     * ``evidence_per_rule``: rows kept per column and rule (first in file
       order; the count of matching rows is always exact);
     * ``new_category_cap``: distinct new categories counted exactly per
-      column (then a Misra-Gries summary of that size).
+      column (then a Misra-Gries summary of that size);
+    * ``sketch_category_min_ratio``: when the baseline has more distinct
+      values than its summary holds, a value is compared on its own only if
+      its kept count is at least this multiple of the summary's error bound
+      (the rest is one "other" cell).
     """
 
     psi_bins: int = 10
@@ -82,6 +86,7 @@ class DriftRules:
     shift_band: float = 1.5
     evidence_per_rule: int = 100
     new_category_cap: int = 1024
+    sketch_category_min_ratio: float = 4.0
 
     def __post_init__(self) -> None:
         if self.psi_bins < 1:
@@ -90,7 +95,12 @@ class DriftRules:
             raise ValueError("psi_floor must be strictly between 0 and 1")
         if not 0.0 <= self.psi_medium <= self.psi_high:
             raise ValueError("psi_medium must not exceed psi_high")
-        for name in ("wasserstein_threshold", "z_threshold", "shift_band"):
+        for name in (
+            "wasserstein_threshold",
+            "z_threshold",
+            "shift_band",
+            "sketch_category_min_ratio",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number")
