@@ -52,9 +52,7 @@ from analysis_service.domain.drift.settings import DriftParameters, DriftRules, 
 from analysis_service.domain.profile import ColumnProfile, DatasetProfile
 
 
-def _p_decision(
-    test: StatisticalTest, rule: str, name: str, statistic: float, p: PValue, alpha: float
-) -> Decision:
+def _p_decision(test: StatisticalTest, rule: str, name: str, p: PValue, alpha: float) -> Decision:
     drift = p.upper < alpha
     certain = p.exact or drift or p.lower >= alpha
     return Decision(test, drift, rule, name, p.upper, alpha, p, certain)
@@ -78,7 +76,6 @@ def decide(
                 test,
                 "two-sample Kolmogorov-Smirnov test: p < significance level",
                 "ks_p_value",
-                stats.ks_statistic.value,
                 stats.ks_p_value,
                 alpha,
             )
@@ -87,7 +84,6 @@ def decide(
                 test,
                 "chi-square test of homogeneity on the baseline's PSI bins: p < significance level",
                 "binned_chi2_p_value",
-                stats.binned_chi2.statistic.value,
                 stats.binned_chi2.p_value,
                 alpha,
             )
@@ -110,7 +106,6 @@ def decide(
         test,
         "chi-square test of homogeneity over the categories: p < significance level",
         "chi2_p_value",
-        stats.chi2.statistic.value,
         stats.chi2.p_value,
         alpha,
     )
@@ -249,19 +244,19 @@ def detect_drift(
     compared = [c for c in columns if c.status is ColumnStatus.COMPARED]
     multiple: MultipleTesting | None = None
     if test.is_significance_test and compared:
-        p_values = [
-            c.decision.p_value.upper
+        tested = [
+            (c.name, c.decision.p_value.upper)
             for c in compared
             if c.decision is not None and c.decision.p_value is not None
         ]
-        q_values, rejected = benjamini_hochberg(p_values, params.significance_level)
-        by_name = {c.name: (q, r) for c, q, r in zip(compared, q_values, rejected, strict=True)}
+        q_values, rejected = benjamini_hochberg([p for _, p in tested], params.significance_level)
+        by_name = {name: (q, r) for (name, _), q, r in zip(tested, q_values, rejected, strict=True)}
         columns = [_with_bh(c, *by_name[c.name]) if c.name in by_name else c for c in columns]
         multiple = MultipleTesting(
             method="benjamini_hochberg",
             level=params.significance_level,
-            tested=len(p_values),
-            rejected=tuple(n for n, (_, r) in by_name.items() if r),
+            tested=len(tested),
+            rejected=tuple(name for name, (_, r) in by_name.items() if r),
         )
     judged = [c for c in columns if c.status is not ColumnStatus.INSUFFICIENT_DATA]
     drifted = [c for c in judged if c.drift_detected]

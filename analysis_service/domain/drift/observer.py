@@ -160,23 +160,28 @@ Observation = NumericObservation | CategoricalObservation
 def parse_numbers(values: pa.Array) -> tuple[npt.NDArray[np.intp], FloatArray]:
     """(positions, values) of the cells the profile counts as numeric.
 
-    Tries one Arrow cast of the trimmed cells first (a column of numbers
-    parses in one go; every finite result of Arrow's parser also matches
-    :data:`NUMBER_PATTERN`); if any cell does not parse, falls back to the
-    profile's own pattern, then casts the matching cells.
+    Tries one Arrow cast of the cells first, then of the trimmed cells (a
+    column of numbers parses in one go; every finite result of Arrow's parser
+    also matches :data:`NUMBER_PATTERN`, a test checks look-alikes); if any
+    cell does not parse, falls back to the profile's own pattern and casts
+    the matching cells.
     """
     valid = pc.is_valid(values).to_numpy(zero_copy_only=False)
     positions = np.flatnonzero(valid)
     if positions.size == 0:
         return positions, np.empty(0)
     present = values.filter(pa.array(valid)) if positions.size < len(values) else values
-    trimmed = pc.utf8_trim_whitespace(present)
-    try:
-        numbers = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
+    try:  # Arrow refuses surrounding whitespace, so this only succeeds without any
+        numbers = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
-        mask = pc.match_substring_regex(trimmed, NUMBER_PATTERN).to_numpy(zero_copy_only=False)
-        positions, trimmed = positions[mask], trimmed.filter(pa.array(mask))
-        numbers = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
+        trimmed = pc.utf8_trim_whitespace(present)
+        try:
+            numbers = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            mask = pc.match_substring_regex(trimmed, NUMBER_PATTERN)
+            keep = mask.to_numpy(zero_copy_only=False)
+            positions = positions[keep]
+            numbers = pc.cast(trimmed.filter(mask), pa.float64()).to_numpy(zero_copy_only=False)
     finite = np.isfinite(numbers)
     if not finite.all():
         positions, numbers = positions[finite], numbers[finite]

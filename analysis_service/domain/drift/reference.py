@@ -166,9 +166,11 @@ class DriftReference:
             if column.inferred_type.is_numeric and column.quantile_state.count > 0:
                 reference = _numeric(column, rules)
                 digest.update(b"n" + column.name.encode() + reference.bins.edges.tobytes())
+                facts = (reference.mean, reference.std, reference.minimum, reference.maximum)
+                digest.update(repr(facts).encode())
             else:
                 reference = _categorical(column, rules)
-                digest.update(b"c" + column.name.encode())
+                digest.update(b"c" + column.name.encode() + repr(reference.exact).encode())
                 for value in reference.categories:
                     digest.update(value.encode() + b"\0")
             columns[column.name] = reference

@@ -116,13 +116,14 @@ def test_numbers_are_parsed_exactly_as_the_profile_does() -> None:
     tricky = [
         "1", " 2 ", "+3", "-.5", "5.", "1e3", "1E-2", "0005", "1.e5", "inf", "-Infinity",
         "1e999", "0x10", "1,5", "abc", "  ", "\u0663", "1_0", "--1", "1e", "NaN", "nan", "7",
+        "5 ", "\t5", "\u00a05",
     ]  # fmt: skip
     baseline = pd.DataFrame({"v": np.arange(200, dtype=float), "w": "a"})
     current = pd.DataFrame({"v": tricky * 20, "w": "a"})
     run = run_drift(baseline, current)
     observation = run.observer.observation("v")
     assert isinstance(observation, NumericObservation)
-    assert observation.total == run.current.column("v").numeric_count == 10 * 20
+    assert observation.total == run.current.column("v").numeric_count == 13 * 20
 
     positions, values = parse_numbers(pa.array(["1", "2.5", None, "-3e2"], pa.large_string()))
     assert positions.tolist() == [0, 1, 3] and values.tolist() == [1.0, 2.5, -300.0]  # fast path
