@@ -288,3 +288,26 @@ def test_integer_and_float_sides_compare_as_numbers(rng: np.random.Generator) ->
     assert column.numeric.change_in_mean == pytest.approx(
         run.numbers("current", "q").mean() - run.numbers("baseline", "q").mean()
     )
+
+
+def test_exact_p_value_above_the_exact_method_size(rng: np.random.Generator) -> None:
+    """Above 10,000 values per side scipy switches to the asymptotic
+    distribution; the buffers are still exact, and so is the equality."""
+    run = run_drift(
+        pd.DataFrame({"x": rng.normal(0, 1, 12_000)}),
+        pd.DataFrame({"x": rng.normal(0.02, 1, 11_000)}),
+        batch_rows=5_000,
+    )
+    drift = run.result.column("x").numeric
+    assert drift is not None and drift.ks_p_value.exact
+    ks = stats.ks_2samp(run.numbers("baseline", "x"), run.numbers("current", "x"))
+    assert drift.ks_statistic.value == pytest.approx(ks.statistic, abs=1e-12)
+    assert drift.ks_p_value.value == pytest.approx(ks.pvalue, rel=1e-9)
+
+
+@pytest.mark.parametrize("n", [2_000, 20_000])
+def test_smirnov_limit_is_conservative_for_the_sketch_bounds(n: int) -> None:
+    """The sketch's p-value bounds use kstwobign(sqrt(n) D); it must not be
+    below scipy's finite-n kstwo, or the upper bound would not be one."""
+    for d in np.linspace(0.2, 4.0, 12) / np.sqrt(n):
+        assert stats.kstwobign.sf(d * np.sqrt(n)) >= stats.kstwo.sf(d, n)
