@@ -96,9 +96,15 @@ continuity correction, ``jensenshannon(base=2)``):
   shares are within the sketch's share error and the statistics bounded over
   that box (:mod:`.estimates`), chi-square p-values bounded likewise.
 * Categorical: exact when the baseline has at most ``top_k_cap`` (1,024)
-  distinct values; else the cells are its frequent values plus "other", counts
-  within the Misra-Gries bound, statistics bounded, ``new_category_share``
-  None (``unmatched_share`` is its upper bound).
+  distinct values (current counts always are: observer). Else the cells are
+  the baseline's frequent values whose Misra-Gries count is at least
+  ``sketch_category_min_ratio`` (4) times the summary's error bound, plus
+  "other"; baseline shares within that bound (midpoint as the estimate),
+  statistics bounded, ``new_category_share`` None (``unmatched_share`` is its
+  upper bound). A column without such frequent values (ids, e-mails, free
+  text) is one "other" cell: nothing to compare, no drift claimed.
+* Sketch results can differ slightly between runs (datasketches' KLL
+  compaction is randomised), always within their bounds.
 
 Decision rules (:func:`decide`, see :mod:`.detect` for the table):
 ``kolmogorov_smirnov`` — numeric: KS p < alpha; categorical: chi-square p <
@@ -118,6 +124,19 @@ given), ``ABOVE_SHIFT_BAND`` / ``BELOW_SHIFT_BAND`` (beyond ``mean ± 1.5
 std``: the mean-shift rows), ``NEW_CATEGORY`` (exact baseline categories only).
 Evidence is collected for every observed column; the agent chooses which to
 report (e.g. only drifted columns).
+
+For the upstream result tree (``frontend-contract.md`` §6.2), one reading:
+``baseline_statistics`` / ``current_statistics`` from ``NumericSummary`` (mean,
+median, std as ``stddev``, min, max) or ``baseline_categories`` /
+``current_categories`` (``unique_values``); ``drift_analysis.p_value`` from
+``decision.p_value.upper`` (or ``ks_p_value.upper``) with its exactness beside
+it; ``psi_score`` = ``psi.value``; ``js_divergence`` = ``js_distance.value``
+(upstream's was a JS *distance* too, natural log: ours is base 2, so
+upstream's = ours times sqrt(ln 2)); ``wasserstein_distance`` =
+``wasserstein.value`` (raw); ``change_in_variance`` = ``|change_in_std|``
+(what upstream computed under that name); ``severity`` from ``severity``
+(``NONE`` -> ``"low"``); ``drift_summary.overall_drift_score`` =
+``drifted_share``.
 """
 
 from analysis_service.domain.drift.detect import decide, detect_drift, severity_of
