@@ -180,9 +180,14 @@ def wilson_lower_bound(hits: int, n: int, population: int | None = None) -> floa
 
 
 def _clean(
-    values: Sequence[str | None] | pa.Array, rows: Sequence[int] | None
+    values: Sequence[str | None] | pa.Array | pa.ChunkedArray, rows: Sequence[int] | None
 ) -> tuple[pa.Array, npt.NDArray[np.int64] | None]:
-    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+    if isinstance(values, pa.ChunkedArray):
+        array = values.combine_chunks()
+    elif isinstance(values, pa.Array):
+        array = values
+    else:
+        array = pa.array(values, type=pa.large_string())
     if not pa.types.is_large_string(array.type):
         array = array.cast(pa.large_string())
     trimmed = pc.utf8_trim_whitespace(array)
@@ -202,7 +207,7 @@ class ColumnDetector:
     def detect(
         self,
         column: str,
-        values: Sequence[str | None] | pa.Array,
+        values: Sequence[str | None] | pa.Array | pa.ChunkedArray,
         *,
         rows: Sequence[int] | None = None,
         facts: ColumnFacts | None = None,
@@ -322,7 +327,7 @@ def default_detector() -> ColumnDetector:
 
 def detect_column(
     column: str,
-    values: Sequence[str | None] | pa.Array,
+    values: Sequence[str | None] | pa.Array | pa.ChunkedArray,
     *,
     rows: Sequence[int] | None = None,
     facts: ColumnFacts | None = None,

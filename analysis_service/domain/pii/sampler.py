@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -46,6 +47,24 @@ def row_keys(rows: _I64, seed: int) -> _U64:
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
     return z ^ (z >> np.uint64(31))
+
+
+def _arrow(column: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column's Arrow data without a copy (the ``__arrow_array__``
+    protocol of pandas' Arrow-backed strings), as large strings."""
+    values = column.array
+    if hasattr(values, "__arrow_array__"):
+        data = values.__arrow_array__()
+        if data.type == pa.large_string():
+            return data
+    return pa.array(column, type=pa.large_string(), from_pandas=True)
+
+
+def _valid(array: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    valid = pc.is_valid(array)
+    if isinstance(valid, pa.ChunkedArray):
+        valid = valid.combine_chunks()
+    return valid.to_numpy(zero_copy_only=False)
 
 
 @dataclass(frozen=True)
@@ -69,25 +88,58 @@ class ColumnSample:
 
 @dataclass
 class _Reservoir:
+    """The bottom-k state of one column.
+
+    Candidates (keys below ``ceiling``) wait in ``pending`` and are merged
+    into the kept arrays only when ``k`` of them have gathered (or when the
+    sample is read): the ceiling then is the largest kept key, a bound that
+    only lets in rows that may belong, so the result is the same as merging
+    each batch at once, at a fraction of the cost.
+    """
+
+    k: int
     keys: _U64 = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
     rows: _I64 = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     values: pa.Array = field(default_factory=lambda: pa.array([], type=pa.large_string()))
     non_null: int = 0
-    #: The largest key kept once the reservoir is full (None: not full yet).
+    #: Keys at or above this cannot enter (None: fewer than ``k`` kept yet).
     ceiling: np.uint64 | None = None
+    pending: list[tuple[_U64, _I64, pa.Array]] = field(default_factory=list)
+    pending_count: int = 0
 
-    def add(self, keys: _U64, rows: _I64, values: pa.Array, k: int) -> None:
+    def add(self, keys: _U64, rows: _I64, values: pa.Array) -> None:
         if len(keys) == 0:
             return
-        keys = np.concatenate([self.keys, keys])
-        rows = np.concatenate([self.rows, rows])
-        values = pa.concat_arrays([self.values, values])
-        if len(keys) > k:
-            keep = np.argpartition(keys, k - 1)[:k]
+        self.pending.append((keys, rows, values))
+        self.pending_count += len(keys)
+        if self.ceiling is None or self.pending_count >= self.k:
+            self.compact()
+
+    def compact(self) -> None:
+        if not self.pending:
+            return
+        keys = np.concatenate([self.keys, *(p[0] for p in self.pending)])
+        rows = np.concatenate([self.rows, *(p[1] for p in self.pending)])
+        values = pa.concat_arrays([self.values, *(p[2] for p in self.pending)])
+        self.pending, self.pending_count = [], 0
+        if len(keys) > self.k:
+            keep = np.argpartition(keys, self.k - 1)[: self.k]
             keys, rows = keys[keep], rows[keep]
             values = values.take(pa.array(keep, type=pa.int64()))
         self.keys, self.rows, self.values = keys, rows, values
-        self.ceiling = np.uint64(keys.max()) if len(keys) >= k else None
+        self.ceiling = np.uint64(keys.max()) if len(keys) >= self.k else None
+
+
+#: Up to this many candidates are gathered one by one (cheaper than a take
+#: over a column of many chunks); more are taken in one vectorised call.
+_GATHER_ONE_BY_ONE = 64
+
+
+def _gather(array: pa.Array | pa.ChunkedArray, positions: npt.NDArray[np.intp]) -> pa.Array:
+    if len(positions) <= _GATHER_ONE_BY_ONE:
+        return pa.array([array[int(p)].as_py() for p in positions], type=pa.large_string())
+    taken = array.take(pa.array(positions, type=pa.int64()))
+    return taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
 
 
 class PiiSampler:
@@ -110,7 +162,7 @@ class PiiSampler:
         self.sample_size = sample_size
         self.seed = seed
         self.max_value_chars = max_value_chars
-        self._reservoirs = {name: _Reservoir() for name in self.columns}
+        self._reservoirs = {name: _Reservoir(sample_size) for name in self.columns}
 
     def consume(self, batch: CsvBatch) -> None:
         frame = batch.frame
@@ -121,19 +173,19 @@ class PiiSampler:
             return
         rows = np.arange(batch.first_row, batch.first_row + n, dtype=np.int64)
         keys = row_keys(rows, self.seed)
-        k = self.sample_size
-        for name in self.columns:
+        for name, column in frame.items():
             reservoir = self._reservoirs[name]
-            array = pa.array(frame[name], type=pa.large_string(), from_pandas=True)
+            # Zero-copy view of the column (a ChunkedArray when the frame's
+            # column has several chunks); only the candidates are copied.
+            array = _arrow(column)
             reservoir.non_null += n - array.null_count
             if reservoir.ceiling is None:
-                positions = np.flatnonzero(pc.is_valid(array).to_numpy(zero_copy_only=False))
+                positions = np.flatnonzero(_valid(array))
             else:
                 positions = np.flatnonzero(keys < reservoir.ceiling)
             if positions.size == 0:
                 continue
-            taken = array.take(pa.array(positions, type=pa.int64()))
-            trimmed = pc.utf8_trim_whitespace(taken)
+            trimmed = pc.utf8_trim_whitespace(_gather(array, positions))
             keep = pc.and_kleene(pc.is_valid(trimmed), pc.greater(pc.utf8_length(trimmed), 0))
             keep_np = keep.to_numpy(zero_copy_only=False).astype(bool, copy=False)
             if not keep_np.any():
@@ -142,7 +194,7 @@ class PiiSampler:
             if pc.max(pc.utf8_length(kept)).as_py() > self.max_value_chars:
                 kept = pc.utf8_slice_codeunits(kept, 0, self.max_value_chars)
             positions = positions[keep_np]
-            reservoir.add(keys[positions], rows[positions], kept, k)
+            reservoir.add(keys[positions], rows[positions], kept)
 
     def merge(self, other: PiiSampler) -> None:
         """Adds what ``other`` saw (disjoint rows of the same file)."""
@@ -155,11 +207,14 @@ class PiiSampler:
             raise ValueError("cannot merge samplers with different columns, sizes or seeds")
         for name in self.columns:
             mine, theirs = self._reservoirs[name], other._reservoirs[name]
-            mine.add(theirs.keys, theirs.rows, theirs.values, self.sample_size)
+            theirs.compact()
+            mine.add(theirs.keys, theirs.rows, theirs.values)
+            mine.compact()
             mine.non_null += theirs.non_null
 
     def sample(self, column: str) -> ColumnSample:
         reservoir = self._reservoirs[column]
+        reservoir.compact()
         order = np.argsort(reservoir.rows, kind="stable")
         values = reservoir.values.take(pa.array(order, type=pa.int64())).to_pylist()
         return ColumnSample(
