@@ -15,14 +15,20 @@ A pure domain package (no agent, report or I/O code). The pieces:
 * the validators themselves (:mod:`.validators`, :mod:`.phone`,
   :mod:`.dates`, :mod:`.names`) and the name context (:mod:`.context`).
 
-Typical use (an agent)::
+Typical use::
 
+    # score-risk: a sampler fed during the pass, then one detection per column
     sampler = PiiSampler(columns, parameters["pii_sample_size"], seed=0)
-    ...  # the runner feeds sampler.consume(batch) during the pass
+    ...  # the runner calls sampler.consume(batch) for every batch
     detector = ColumnDetector()
-    for name, sample in sampler.samples().items():
-        result = detector.detect(name, sample.values, rows=sample.rows,
-                                 facts=ColumnFacts(non_null_count=sample.non_null))
+    results = [detector.detect_sample(s) for s in sampler.samples().values()]
+
+    # the unified profiler: its own first values plus the profile's facts
+    result = detect_column(column.name, column.sample_values(100),
+                           facts=ColumnFacts.from_profile(column))
+    estimated_pii_type = result.entity.value if result.entity else None
+    estimated_sensitivity_level = (
+        result.detection.sensitivity.value if result.detection else None)
 """
 
 from analysis_service.domain.pii.context import name_suggests, person_context, tokens

@@ -52,7 +52,9 @@ from analysis_service.domain.pii.rules import (
     ComplianceNote,
     compliance_notes,
 )
+from analysis_service.domain.pii.sampler import ColumnSample
 from analysis_service.domain.pii.validators import STRONG, Validated
+from analysis_service.domain.profile import ColumnProfile
 
 _Z95 = 1.959963984540054
 _TEXT_ONLY = (EntityType.EMAIL_ADDRESS, EntityType.PERSON_NAME, EntityType.IBAN)
@@ -85,6 +87,14 @@ class ColumnFacts:
     non_null_count: int | None = None
     inferred_type: str | None = None
 
+    @classmethod
+    def from_profile(cls, column: ColumnProfile) -> ColumnFacts:
+        """The facts of a finished profiler column (non-blank values, type)."""
+        return cls(
+            non_null_count=column.non_null_count - column.empty_count,
+            inferred_type=column.inferred_type.value,
+        )
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -95,7 +105,8 @@ class Evidence:
     distinctive form; ``share = validated / sampled``. ``context``: the name
     words that gave context (empty: content alone). ``subtypes``: counts per
     brand, IP version, phone region, SSN or postal format among the
-    validated values. ``rows`` and ``failed_rows``: file rows (0-based data
+    validated values (for person names also ``given_name_first``: values
+    starting with a common given name). ``rows`` and ``failed_rows``: file rows (0-based data
     rows) of validated and of non-validating sampled values, at most
     ``max_evidence_rows`` each, when the caller gave rows.
     """
@@ -232,6 +243,15 @@ class ColumnDetector:
             column, n, found[0] if found else None, tuple(found), lost, suggests
         )
 
+    def detect_sample(
+        self, sample: ColumnSample, facts: ColumnFacts | None = None
+    ) -> ColumnAssessment:
+        """:meth:`detect` on a :class:`.sampler.ColumnSample` (its rows are
+        the evidence rows; its population the finite-population size unless
+        ``facts`` says otherwise)."""
+        facts = facts or ColumnFacts(non_null_count=sample.non_null)
+        return self.detect(sample.column, sample.values, rows=sample.rows, facts=facts)
+
     # -- one entity ----------------------------------------------------------
     def _validate(
         self, entity: EntityType, sample: pa.Array
@@ -277,6 +297,8 @@ class ColumnDetector:
         if share < (cfg.min_share_with_context if context else cfg.min_share_alone):
             return None
         base = rule.confidence_with_context if context else (rule.confidence_alone or 0.0)
+        if given is not None:  # person names: how many start with a common given name
+            validated.subtypes["given_name_first"] = int(given.sum())
         if entity is EntityType.PERSON_NAME and person_context(column) is PersonContext.WEAK:
             if given is None or given.sum() / n < cfg.min_given_name_share:
                 return None

@@ -183,18 +183,39 @@ class PiiSampler:
                 positions = np.flatnonzero(_valid(array))
             else:
                 positions = np.flatnonzero(keys < reservoir.ceiling)
-            if positions.size == 0:
-                continue
-            trimmed = pc.utf8_trim_whitespace(_gather(array, positions))
-            keep = pc.and_kleene(pc.is_valid(trimmed), pc.greater(pc.utf8_length(trimmed), 0))
-            keep_np = keep.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-            if not keep_np.any():
-                continue
-            kept = trimmed.filter(pa.array(keep_np))
-            if pc.max(pc.utf8_length(kept)).as_py() > self.max_value_chars:
-                kept = pc.utf8_slice_codeunits(kept, 0, self.max_value_chars)
-            positions = positions[keep_np]
-            reservoir.add(keys[positions], rows[positions], kept)
+            limit = 2 * self.sample_size
+            if positions.size > limit:
+                # Filling up: only the smallest keys can enter, so offer those
+                # first; the rest only if blanks left the reservoir short.
+                order = np.argpartition(keys[positions], limit - 1)
+                first, rest = np.sort(positions[order[:limit]]), np.sort(positions[order[limit:]])
+                if self._offer(reservoir, array, first, keys, rows) < self.sample_size:
+                    self._offer(reservoir, array, rest, keys, rows)
+            elif positions.size:
+                self._offer(reservoir, array, positions, keys, rows)
+
+    def _offer(
+        self,
+        reservoir: _Reservoir,
+        array: pa.Array | pa.ChunkedArray,
+        positions: npt.NDArray[np.intp],
+        keys: _U64,
+        rows: _I64,
+    ) -> int:
+        """Adds the non-blank values at ``positions`` (ascending) to the
+        reservoir; returns how many there were."""
+        trimmed = pc.utf8_trim_whitespace(_gather(array, positions))
+        keep = pc.and_kleene(pc.is_valid(trimmed), pc.greater(pc.utf8_length(trimmed), 0))
+        keep_np = keep.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        count = int(keep_np.sum())
+        if count == 0:
+            return 0
+        kept = trimmed.filter(pa.array(keep_np))
+        if pc.max(pc.utf8_length(kept)).as_py() > self.max_value_chars:
+            kept = pc.utf8_slice_codeunits(kept, 0, self.max_value_chars)
+        positions = positions[keep_np]
+        reservoir.add(keys[positions], rows[positions], kept)
+        return count
 
     def merge(self, other: PiiSampler) -> None:
         """Adds what ``other`` saw (disjoint rows of the same file)."""

@@ -199,3 +199,32 @@ def test_default_detector_is_shared_and_configurable():
     assert detect_column("data", values).entity is EntityType.EMAIL_ADDRESS
     assert strict.detect("data", values).entity is None
     assert math.isclose(strict.config.min_share_alone, 0.99)
+
+
+def test_profiler_use_and_sampler_use():
+    from analysis_service.domain.csv_source import iter_csv_batches
+    from analysis_service.domain.pii import PiiSampler
+    from analysis_service.domain.profile import profile_batches
+
+    fake = faker()
+    lines = ["contact_email,amount"] + [f"{fake.email()},{n}" for n in range(300)] + [" ,1"]
+    data = ("\n".join(lines) + "\n").encode()
+    # The profiler: its own sample of values plus the facts of the whole column.
+    profile = profile_batches(iter_csv_batches([data], batch_rows=50))
+    column = profile.column("contact_email")
+    facts = ColumnFacts.from_profile(column)
+    assert facts == ColumnFacts(non_null_count=300, inferred_type="string")
+    estimate = detect_column(column.name, column.sample_values(100), facts=facts)
+    assert estimate.detection is not None
+    assert (estimate.entity, estimate.detection.sensitivity.value) == (
+        EntityType.EMAIL_ADDRESS,
+        "high",
+    )
+    # The agent: the sampler's reservoir, rows included.
+    sampler = PiiSampler(["contact_email", "amount"], 40, seed=3)
+    for batch in iter_csv_batches([data], batch_rows=64):
+        sampler.consume(batch)
+    result = ColumnDetector().detect_sample(sampler.sample("contact_email"))
+    assert result.entity is EntityType.EMAIL_ADDRESS and result.sampled == 40
+    assert set(result.detection.evidence.rows) <= set(sampler.sample("contact_email").rows)
+    assert ColumnDetector().detect_sample(sampler.sample("amount")).detection is None

@@ -84,6 +84,25 @@ def test_independent_of_batching_and_merge_order():
     assert ab.sample("email") == ba.sample("email") == reference["email"]
 
 
+@pytest.mark.parametrize(("blank_share", "k"), [(0.0, 10), (0.5, 10), (0.97, 10), (0.3, 5000)])
+def test_equals_the_bottom_k_of_non_blank_rows(blank_share, k):
+    rng = np.random.default_rng(int(blank_share * 100) + k)
+    n = 20_000
+    values = np.array([f"v{i}" for i in range(n)], dtype=object)
+    values[rng.random(n) < blank_share] = "  "
+    values[rng.random(n) < 0.1] = None
+    frame = pd.DataFrame({"c": pd.array(values, dtype="str")})
+    sampler = PiiSampler(["c"], k, seed=11)
+    for start in range(0, n, 3000):
+        sampler.consume(batch(frame.iloc[start : start + 3000].reset_index(drop=True), start))
+    eligible = np.array([i for i, v in enumerate(values) if v is not None and v.strip()])
+    keys = row_keys(eligible.astype(np.int64), 11)
+    expected = np.sort(eligible[np.argsort(keys)[:k]])
+    sample = sampler.sample("c")
+    assert sample.rows == tuple(int(r) for r in expected)
+    assert sample.values == tuple(f"v{r}" for r in expected)
+
+
 def test_rows_line_up_across_columns():
     sampler = sample_file(csv_bytes(2000), 60, batch_rows=128)
     ids, emails = sampler.sample("id"), sampler.sample("email")
