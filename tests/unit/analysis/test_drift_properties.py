@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from analysis_service.domain.drift import DriftParameters, StatisticalTest
@@ -33,7 +33,8 @@ FAST = settings(
     max_examples=60,
     deadline=None,
     database=None,  # no .hypothesis directory in the work tree
-    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples on every run: CI never flakes on a new draw
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
 
@@ -57,6 +58,10 @@ def boxed(draw: st.DrawFn) -> tuple[Shares, Shares, np.ndarray, np.ndarray]:
             values + width * np.array(draw(st.lists(unit, min_size=cells, max_size=cells))), 1
         )
         inside = low + (high - low) * np.array(draw(st.lists(unit, min_size=cells, max_size=cells)))
+        # The bounds promise to contain every *distribution* in the box: the
+        # drawn point must be one (shares summing to 1), or it proves nothing.
+        inside = inside / inside.sum() if inside.sum() > 0 else values
+        assume(bool(np.all(inside >= low - 1e-12) and np.all(inside <= high + 1e-12)))
         return Shares(values, low, high), inside
 
     base, true_p = box(p, draw(st.booleans()))
@@ -114,7 +119,7 @@ def frame(values: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"v": pd.Series(values, dtype=object), "row": range(len(values))})
 
 
-@settings(max_examples=40, deadline=None, database=None)
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
 @given(column(), column(), st.sampled_from(list(StatisticalTest)), st.integers(1, 50))
 def test_any_columns_give_finite_mergeable_results(
     baseline: list[str], current: list[str], test: StatisticalTest, min_size: int
