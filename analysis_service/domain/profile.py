@@ -1,37 +1,27 @@
-"""One-pass, mergeable dataset profile.
+"""One-pass, mergeable dataset profile: the finished facts agents read.
 
 :class:`DatasetProfiler` consumes :class:`~.csv_source.CsvBatch` es once and
-keeps, per column, only fixed-size state (see :class:`ProfileConfig`), so a
-file of any size profiles in constant memory per column. Two profilers that
-saw disjoint batches of the same file can be merged into the profiler that
-saw both (partial results from parallel readers).
+keeps, per column, only fixed-size state (:mod:`.column_state`, bounded by
+:class:`ProfileConfig`), plus one bounded duplicate-row state for the
+dataset (:mod:`.row_hashes`), so a file of any size profiles in constant
+memory per column. Two profilers that saw disjoint batches of the same file
+can be merged into the profiler that saw both (partial results from
+parallel readers).
 
-Type evidence
-    Every non-null, non-blank value is classified once (after trimming
-    whitespace) into exactly one *kind*:
-
-    * numeric: ``[+-]digits[.digits][e±digits]`` (scientific notation
-      included, thousands separators and currency signs not), finite in
-      float64; "integral" when it is ``[+-]digits`` only;
-    * boolean: true/false/yes/no/t/f/y/n in any case (``0``/``1`` are
-      numbers, never booleans);
-    * datetime: ISO-8601-like ``YYYY-MM-DD`` with an optional ``T``/space
-      time, fraction and zone, that pandas also parses (ISO8601 format;
-      zones are converted to UTC, naive times are taken as UTC);
-    * text: everything else.
+Cell kinds are described in :mod:`.cell_kinds`.
 
 Type inference (decided at :meth:`DatasetProfiler.finish`, because it needs
 the whole column)
     The majority kind wins if it covers at least ``type_threshold`` (95%)
     of the classified values: numeric becomes *integer* when every numeric
-    value is integral, otherwise *float*; boolean and datetime map to
-    themselves. Otherwise, and for a text majority, the type is *string*.
-    ``type_confidence`` is the share of values that fit the inferred type
-    (for string: the share that parses as nothing else). Values that do not
-    fit are ``type_mismatch_count``: the non-majority kinds for a typed
-    column or a mixed column, and the numeric/datetime values in a
-    text-majority column (booleans are not counted there: "y" or "N" are
-    ordinary text).
+    value is integral (infinities are not), otherwise *float*; boolean and
+    datetime map to themselves. Otherwise, and for a text majority, the
+    type is *string*. ``type_confidence`` is the share of values that fit
+    the inferred type (for string: the share that parses as nothing else).
+    Values that do not fit are ``type_mismatch_count``: the non-majority
+    kinds for a typed column or a mixed column, and the numeric/datetime
+    values in a text-majority column (booleans are not counted there: "y"
+    or "N" are ordinary text).
 
 Whitespace-only values are counted as ``empty_count`` and take no part in
 type evidence; nulls follow the reader (pandas' default NA tokens).
@@ -41,69 +31,46 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from analysis_service.domain import cell_kinds
+from analysis_service.domain.cell_kinds import Kind
+from analysis_service.domain.column_state import ColumnState, ProfileConfig
 from analysis_service.domain.csv_source import CsvBatch, CsvStats
+from analysis_service.domain.row_hashes import (
+    DuplicateRows,
+    DuplicateRowState,
+    HashArray,
+    combine_row_hashes,
+)
 from analysis_service.domain.sketches import (
     DistinctEstimate,
-    DistinctState,
     LengthStats,
     Moments,
     QuantileState,
-    TopK,
     TopKEntry,
 )
 
-INT_PATTERN = r"^[+-]?\d+$"
-NUMBER_PATTERN = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
-DATETIME_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}"
-    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
-)
-BOOLEAN_TRUE = ("true", "yes", "t", "y")
-BOOLEAN_FALSE = ("false", "no", "f", "n")
-SPECIAL_PATTERN = r"[^\p{L}\p{N}\s]"
-NON_ASCII_PATTERN = r"[^\x00-\x7f]"
-
-IntArray = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class ProfileConfig:
-    """Caps that bound memory per column, whatever the file size.
-
-    At the defaults one column holds at most about 0.8 MB of exact numeric
-    values, 10,000 distinct strings, 1,024 top-k counters, 2 x 1,000
-    extreme values and 5 x 100 example cells: a few MB per column in the
-    worst case (long strings included, as examples are cut at 200 chars).
-    """
-
-    exact_quantile_limit: int = 100_000
-    kll_k: int = 200
-    exact_distinct_limit: int = 10_000
-    hll_lg_k: int = 12
-    top_k_cap: int = 1024
-    examples_per_kind: int = 100
-    extremes_k: int = 1000
-    type_threshold: float = 0.95
-    max_example_chars: int = 200
-
-
-class Kind(Enum):
-    """What a single cell looks like."""
-
-    NUMERIC = "numeric"
-    BOOLEAN = "boolean"
-    DATETIME = "datetime"
-    TEXT = "text"
+__all__ = [
+    "ColumnProfile",
+    "ColumnState",
+    "DatasetProfile",
+    "DatasetProfiler",
+    "DuplicateRows",
+    "Entropy",
+    "Histogram",
+    "InferredType",
+    "Kind",
+    "OutlierCount",
+    "ProfileConfig",
+    "infer_type",
+    "profile_batches",
+]
 
 
 class InferredType(Enum):
@@ -116,284 +83,6 @@ class InferredType(Enum):
     @property
     def is_numeric(self) -> bool:
         return self in (InferredType.INTEGER, InferredType.FLOAT)
-
-
-# --- bounded row samples ------------------------------------------------------
-
-
-@dataclass
-class RowSample:
-    """The first ``cap`` cells (by row index) of one kind: row and value."""
-
-    cap: int
-    rows: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    values: list[str | None] = field(default_factory=list)
-
-    @property
-    def full(self) -> bool:
-        return len(self.rows) >= self.cap
-
-    @property
-    def room(self) -> int:
-        return max(self.cap - len(self.rows), 0)
-
-    def add(self, rows: IntArray, values: list[str | None]) -> None:
-        """Adds candidates (already in row order and at most ``room``)."""
-        if len(rows) == 0:
-            return
-        self.rows = np.concatenate([self.rows, rows.astype(np.int64)])
-        self.values = [*self.values, *values]
-        if len(self.rows) > self.cap or (len(rows) and np.any(np.diff(self.rows) < 0)):
-            self._trim()
-
-    def _trim(self) -> None:
-        order = np.argsort(self.rows, kind="stable")[: self.cap]
-        self.rows = self.rows[order]
-        self.values = [self.values[i] for i in order]
-
-    def merge(self, other: RowSample) -> None:
-        self.add(other.rows, list(other.values))
-        self._trim()
-
-    def items(self) -> list[tuple[int, str | None]]:
-        return [(int(r), v) for r, v in zip(self.rows, self.values, strict=True)]
-
-
-@dataclass
-class Extremes:
-    """The ``k`` smallest and ``k`` largest numeric values with their rows."""
-
-    k: int
-    low_values: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
-    low_rows: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    high_values: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
-    high_rows: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-
-    def update(self, values: npt.NDArray[np.float64], rows: IntArray) -> None:
-        if values.size == 0:
-            return
-        k = self.k
-        if values.size > k:
-            low_idx = np.argpartition(values, k - 1)[:k]
-            high_idx = np.argpartition(values, values.size - k)[-k:]
-        else:
-            low_idx = high_idx = np.arange(values.size)
-        self._combine(values[low_idx], rows[low_idx], values[high_idx], rows[high_idx])
-
-    def _combine(
-        self,
-        low_values: npt.NDArray[np.float64],
-        low_rows: IntArray,
-        high_values: npt.NDArray[np.float64],
-        high_rows: IntArray,
-    ) -> None:
-        lv = np.concatenate([self.low_values, low_values])
-        lr = np.concatenate([self.low_rows, low_rows.astype(np.int64)])
-        order = np.lexsort((lr, lv))[: self.k]  # smallest value, then earliest row
-        self.low_values, self.low_rows = lv[order], lr[order]
-        hv = np.concatenate([self.high_values, high_values])
-        hr = np.concatenate([self.high_rows, high_rows.astype(np.int64)])
-        order = np.lexsort((hr, -hv))[: self.k]  # largest value, then earliest row
-        self.high_values, self.high_rows = hv[order], hr[order]
-
-    def merge(self, other: Extremes) -> None:
-        self._combine(other.low_values, other.low_rows, other.high_values, other.high_rows)
-
-
-# --- per column accumulation ----------------------------------------------------
-
-
-def _bool_value_set() -> pa.Array:
-    return pa.array([*BOOLEAN_TRUE, *BOOLEAN_FALSE], type=pa.large_string())
-
-
-@dataclass
-class ColumnState:
-    """Everything kept about one column during the pass (mergeable)."""
-
-    name: str
-    config: ProfileConfig
-    rows: int = 0
-    nulls: int = 0
-    blanks: int = 0
-    kind_counts: dict[Kind, int] = field(default_factory=lambda: dict.fromkeys(Kind, 0))
-    integral: int = 0
-    true_count: int = 0
-    has_time: bool = False
-    special_characters: bool = False
-    non_ascii: bool = False
-    datetime_min: pd.Timestamp | None = None
-    datetime_max: pd.Timestamp | None = None
-    moments: Moments = field(default_factory=Moments)
-    quantiles: QuantileState = field(init=False)
-    extremes: Extremes = field(init=False)
-    lengths: LengthStats = field(default_factory=LengthStats)
-    distinct: DistinctState = field(init=False)
-    top: TopK = field(init=False)
-    null_rows: RowSample = field(init=False)
-    examples: dict[Kind, RowSample] = field(init=False)
-
-    def __post_init__(self) -> None:
-        cfg = self.config
-        self.quantiles = QuantileState(exact_limit=cfg.exact_quantile_limit, k=cfg.kll_k)
-        self.extremes = Extremes(k=cfg.extremes_k)
-        self.distinct = DistinctState(exact_limit=cfg.exact_distinct_limit, lg_k=cfg.hll_lg_k)
-        self.top = TopK(cap=cfg.top_k_cap)
-        self.null_rows = RowSample(cap=cfg.examples_per_kind)
-        self.examples = {kind: RowSample(cap=cfg.examples_per_kind) for kind in Kind}
-
-    # -- one batch -----------------------------------------------------------
-    def consume(self, column: pa.Array, first_row: int, bool_set: pa.Array) -> None:
-        n = len(column)
-        if n == 0:
-            return
-        self.rows += n
-        valid = pc.is_valid(column).to_numpy(zero_copy_only=False)
-        valid_positions = np.flatnonzero(valid)
-        nulls = n - int(valid_positions.size)
-        self.nulls += nulls
-        if nulls and not self.null_rows.full:
-            null_positions = np.flatnonzero(~valid)[: self.null_rows.room]
-            self.null_rows.add(null_positions + first_row, [None] * len(null_positions))
-        if valid_positions.size == 0:
-            return
-        values = column.filter(pc.is_valid(column)) if nulls else column
-        rows = valid_positions.astype(np.int64) + first_row
-
-        self.lengths.update(pc.utf8_length(values).to_numpy(zero_copy_only=False))
-        counts = pc.value_counts(values)
-        distinct_values = counts.field("values").to_numpy(zero_copy_only=False)
-        self.distinct.update(distinct_values)
-        self.top.update(distinct_values, counts.field("counts").to_numpy(zero_copy_only=False))
-
-        trimmed = pc.utf8_trim_whitespace(values)
-        blank = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
-        self.blanks += int(blank.sum())
-
-        kinds_left = ~blank
-        numeric = self._numbers(trimmed, rows)
-        kinds_left &= ~numeric
-        boolean = self._booleans(trimmed, kinds_left, bool_set)
-        kinds_left &= ~boolean
-        dates = self._datetimes(trimmed, kinds_left)
-        text = kinds_left & ~dates
-        for kind, mask in (
-            (Kind.NUMERIC, numeric),
-            (Kind.BOOLEAN, boolean),
-            (Kind.DATETIME, dates),
-            (Kind.TEXT, text),
-        ):
-            hits = int(mask.sum())
-            self.kind_counts[kind] += hits
-            sample = self.examples[kind]
-            if hits and not sample.full:
-                positions = np.flatnonzero(mask)[: sample.room]
-                self.examples[kind].add(rows[positions], self._texts(values, positions))
-        if text.any() and not (self.special_characters and self.non_ascii):
-            text_values = values.filter(pa.array(text))
-            if not self.special_characters:
-                self.special_characters = bool(
-                    pc.any(pc.match_substring_regex(text_values, SPECIAL_PATTERN)).as_py()
-                )
-            if not self.non_ascii:
-                self.non_ascii = bool(
-                    pc.any(pc.match_substring_regex(text_values, NON_ASCII_PATTERN)).as_py()
-                )
-
-    def _texts(self, values: pa.Array, positions: npt.NDArray[np.intp]) -> list[str | None]:
-        limit = self.config.max_example_chars
-        taken = values.take(pa.array(positions, type=pa.int64())).to_pylist()
-        return [v if v is None or len(v) <= limit else v[: limit - 1] + "…" for v in taken]
-
-    def _numbers(self, trimmed: pa.Array, rows: IntArray) -> npt.NDArray[np.bool_]:
-        mask = pc.match_substring_regex(trimmed, NUMBER_PATTERN).to_numpy(zero_copy_only=False)
-        if not mask.any():
-            return mask
-        positions = np.flatnonzero(mask)
-        candidates = trimmed.take(pa.array(positions, type=pa.int64()))
-        numbers = pc.cast(candidates, pa.float64()).to_numpy(zero_copy_only=False)
-        finite = np.isfinite(numbers)
-        integral = pc.match_substring_regex(candidates, INT_PATTERN).to_numpy(zero_copy_only=False)
-        if not finite.all():  # e.g. 1e999: does not fit a float64, so not a number here
-            mask[positions[~finite]] = False
-            positions, numbers, integral = positions[finite], numbers[finite], integral[finite]
-        self.integral += int(integral.sum())
-        self.moments.update(numbers)
-        self.quantiles.update(numbers)
-        self.extremes.update(numbers, rows[positions])
-        return mask
-
-    def _booleans(
-        self, trimmed: pa.Array, candidates: npt.NDArray[np.bool_], bool_set: pa.Array
-    ) -> npt.NDArray[np.bool_]:
-        short = candidates & (pc.utf8_length(trimmed).to_numpy(zero_copy_only=False) <= 5)
-        mask = np.zeros(len(trimmed), dtype=bool)
-        if not short.any():
-            return mask
-        positions = np.flatnonzero(short)
-        lowered = pc.utf8_lower(trimmed.take(pa.array(positions, type=pa.int64())))
-        index = pc.index_in(lowered, value_set=bool_set).to_numpy(zero_copy_only=False)
-        hit = ~np.isnan(index.astype(np.float64))
-        mask[positions[hit]] = True
-        self.true_count += int((index[hit] < len(BOOLEAN_TRUE)).sum())
-        return mask
-
-    def _datetimes(
-        self, trimmed: pa.Array, candidates: npt.NDArray[np.bool_]
-    ) -> npt.NDArray[np.bool_]:
-        mask = np.zeros(len(trimmed), dtype=bool)
-        if not candidates.any():
-            return mask
-        positions = np.flatnonzero(candidates)
-        subset = trimmed.take(pa.array(positions, type=pa.int64()))
-        looks = pc.match_substring_regex(subset, DATETIME_PATTERN).to_numpy(zero_copy_only=False)
-        if not looks.any():
-            return mask
-        positions = positions[looks]
-        matched = subset.filter(pa.array(looks))
-        parsed = pd.to_datetime(
-            pd.Series(matched.to_pandas(), copy=False), format="ISO8601", utc=True, errors="coerce"
-        )
-        ok = parsed.notna().to_numpy()
-        if not ok.any():
-            return mask
-        mask[positions[ok]] = True
-        good = parsed[ok]
-        low, high = good.min(), good.max()
-        self.datetime_min = low if self.datetime_min is None else min(self.datetime_min, low)
-        self.datetime_max = high if self.datetime_max is None else max(self.datetime_max, high)
-        if not self.has_time:
-            lengths = pc.utf8_length(matched).to_numpy(zero_copy_only=False)
-            self.has_time = bool((lengths[ok] > 10).any())
-        return mask
-
-    # -- merge ---------------------------------------------------------------
-    def merge(self, other: ColumnState) -> None:
-        if other.name != self.name:
-            raise ValueError(f"cannot merge column {other.name!r} into {self.name!r}")
-        self.rows += other.rows
-        self.nulls += other.nulls
-        self.blanks += other.blanks
-        for kind in Kind:
-            self.kind_counts[kind] += other.kind_counts[kind]
-        self.integral += other.integral
-        self.true_count += other.true_count
-        self.has_time = self.has_time or other.has_time
-        self.special_characters = self.special_characters or other.special_characters
-        self.non_ascii = self.non_ascii or other.non_ascii
-        for attr, pick in (("datetime_min", min), ("datetime_max", max)):
-            mine, theirs = getattr(self, attr), getattr(other, attr)
-            if theirs is not None:
-                setattr(self, attr, theirs if mine is None else pick(mine, theirs))
-        self.moments.merge(other.moments)
-        self.quantiles.merge(other.quantiles)
-        self.extremes.merge(other.extremes)
-        self.lengths.merge(other.lengths)
-        self.distinct.merge(other.distinct)
-        self.top.merge(other.top)
-        self.null_rows.merge(other.null_rows)
-        for kind in Kind:
-            self.examples[kind].merge(other.examples[kind])
 
 
 # --- results -------------------------------------------------------------------
@@ -415,6 +104,36 @@ class OutlierCount:
     @property
     def count(self) -> int:
         return self.below + self.above
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Equal-width bins from min to max (the last bin closed). Counts are
+    exact, or each within ±``error_bound`` (from the KLL sketch)."""
+
+    edges: list[float]
+    counts: list[int]
+    exact: bool
+    error_bound: int
+
+
+@dataclass(frozen=True)
+class Entropy:
+    """Shannon entropy (natural log) of the non-null value counts, and the
+    number of distinct values it was computed over. Exact while every
+    distinct value has its own counter; past the top-k cap the values
+    without a counter are assumed to share the rest of the mass equally."""
+
+    value: float
+    categories: int
+    exact: bool
+
+    @property
+    def normalised(self) -> float | None:
+        """H / ln(k): 1 for a uniform column, None when k < 2."""
+        if self.categories < 2:
+            return None
+        return self.value / math.log(self.categories)
 
 
 @dataclass
@@ -556,6 +275,47 @@ class ColumnProfile:
             above, bound = max(sketch_above, int(high_mask.sum())), bound + side_bound
         return OutlierCount(lower, upper, below, above, bound == 0, bound, method, examples)
 
+    @property
+    def zero_count(self) -> int:
+        return self.state.zeros
+
+    @property
+    def infinite_count(self) -> int:
+        return self.state.infinite
+
+    def infinite_examples(self) -> list[tuple[int, str | None]]:
+        return self.state.infinite_rows.items()
+
+    def histogram(self, bins: int = 20) -> Histogram | None:
+        """Equal-width histogram of the finite numeric values (None when
+        there are none). A constant column gets one bin."""
+        moments = self.moments
+        if moments.count == 0:
+            return None
+        low, high = moments.min, moments.max
+        if low == high:
+            return Histogram([low, high], [moments.count], True, 0)
+        edges = np.linspace(low, high, bins + 1).tolist()
+        counts, bound = self.state.quantiles.histogram(edges)
+        return Histogram(edges, counts, bound == 0, bound)
+
+    def entropy(self) -> Entropy:
+        top = self.state.top
+        total = top.total
+        distinct = self.distinct().value
+        if total == 0:
+            return Entropy(0.0, 0, True)
+        counted = np.asarray([e.count for e in top.top(top.counters())], dtype=np.float64)
+        p = counted / total
+        value = float(-(p * np.log(p)).sum()) if p.size else 0.0
+        exact = top.is_exact and self.distinct().exact
+        rest = total - counted.sum()
+        others = max(distinct - len(counted), 0)
+        if rest > 0 and others > 0:
+            share = rest / total
+            value -= share * math.log(share / others)
+        return Entropy(value, max(distinct, len(counted)), exact and rest == 0)
+
     # -- other -----------------------------------------------------------
     @property
     def lengths(self) -> LengthStats:
@@ -616,12 +376,14 @@ class ColumnProfile:
 
 @dataclass
 class DatasetProfile:
-    """The finished profile: columns in file order plus source facts."""
+    """The finished profile: columns in file order plus source facts and
+    full-row duplicates (None when not counted)."""
 
     columns: list[ColumnProfile]
     rows: int
     source: CsvStats
     config: ProfileConfig
+    duplicates: DuplicateRows | None = None
 
     def column(self, name: str) -> ColumnProfile:
         for column in self.columns:
@@ -671,9 +433,16 @@ class DatasetProfiler:
         self.config = config or ProfileConfig()
         self._columns = list(columns)
         self._states = [ColumnState(name, self.config) for name in self._columns]
-        self._bool_set = _bool_value_set()
+        self._tokens = cell_kinds.token_set()
         self.rows = 0
         self._source = CsvStats()
+        self._duplicates = (
+            DuplicateRowState(
+                cap=self.config.duplicate_row_cap, examples_cap=self.config.examples_per_kind
+            )
+            if self.config.count_duplicate_rows
+            else None
+        )
 
     @property
     def columns(self) -> list[str]:
@@ -683,9 +452,14 @@ class DatasetProfiler:
         frame = batch.frame
         if list(frame.columns) != self._columns:
             raise ValueError("batch columns differ from the profiler's columns")
+        row_hashes: HashArray | None = None
         for state, name in zip(self._states, self._columns, strict=True):
             array = pa.array(frame[name], type=pa.large_string(), from_pandas=True)
-            state.consume(array, batch.first_row, self._bool_set)
+            cells = state.consume(array, batch.first_row, self._tokens)
+            if self._duplicates is not None:
+                row_hashes = combine_row_hashes(row_hashes, cells)
+        if self._duplicates is not None and row_hashes is not None:
+            self._duplicates.update(row_hashes, batch.first_row)
         self.rows += len(frame)
         self._source = batch.stats
 
@@ -695,6 +469,8 @@ class DatasetProfiler:
             raise ValueError("cannot merge profiles of different columns")
         for mine, theirs in zip(self._states, other._states, strict=True):
             mine.merge(theirs)
+        if self._duplicates is not None and other._duplicates is not None:
+            self._duplicates.merge(other._duplicates)
         self.rows += other.rows
         a, b = self._source, other._source
         self._source = CsvStats(
@@ -729,7 +505,11 @@ class DatasetProfiler:
                 )
             )
         return DatasetProfile(
-            columns=columns, rows=self.rows, source=self._source, config=self.config
+            columns=columns,
+            rows=self.rows,
+            source=self._source,
+            config=self.config,
+            duplicates=self._duplicates.result() if self._duplicates is not None else None,
         )
 
 
@@ -747,15 +527,3 @@ def profile_batches(
     if profiler is None or last is None:
         raise ValueError("no batches: iter_csv_batches always yields at least one")
     return profiler.finish()
-
-
-def as_jsonable_number(value: Any) -> Any:
-    """A float/int safe for strict JSON: NaN and infinities become None."""
-    if value is None:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    number = float(value)
-    return number if math.isfinite(number) else None
