@@ -142,6 +142,14 @@ class Extremes:
 
 # --- per column accumulation ----------------------------------------------------
 
+DateRange = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def _union(a: DateRange | None, b: DateRange | None) -> DateRange | None:
+    if a is None or b is None:
+        return a or b
+    return min(a[0], b[0]), max(a[1], b[1])
+
 
 @dataclass
 class ColumnState:
@@ -162,6 +170,12 @@ class ColumnState:
     non_ascii: bool = False
     datetime_min: pd.Timestamp | None = None
     datetime_max: pd.Timestamp | None = None
+    #: day/month dates: values only valid day first, only month first, either
+    day_first: int = 0
+    month_first: int = 0
+    either_order: int = 0
+    dmy_range: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    mdy_range: tuple[pd.Timestamp, pd.Timestamp] | None = None
     moments: Moments = field(default_factory=Moments)
     quantiles: QuantileState = field(init=False)
     extremes: Extremes = field(init=False)
@@ -250,6 +264,11 @@ class ColumnState:
             self.datetime_min = low if self.datetime_min is None else min(self.datetime_min, low)
             self.datetime_max = high if self.datetime_max is None else max(self.datetime_max, high)
             self.has_time = self.has_time or kinds.has_time
+        self.day_first += int(counts[kinds.day_first].sum())
+        self.month_first += int(counts[kinds.month_first].sum())
+        self.either_order += int(counts[kinds.either_order].sum())
+        self.dmy_range = _union(self.dmy_range, kinds.dmy_range)
+        self.mdy_range = _union(self.mdy_range, kinds.mdy_range)
 
     def _numbers(
         self,
@@ -294,6 +313,11 @@ class ColumnState:
             mine, theirs = getattr(self, attr), getattr(other, attr)
             if theirs is not None:
                 setattr(self, attr, theirs if mine is None else pick(mine, theirs))
+        self.day_first += other.day_first
+        self.month_first += other.month_first
+        self.either_order += other.either_order
+        self.dmy_range = _union(self.dmy_range, other.dmy_range)
+        self.mdy_range = _union(self.mdy_range, other.mdy_range)
         self.moments.merge(other.moments)
         self.quantiles.merge(other.quantiles)
         self.extremes.merge(other.extremes)

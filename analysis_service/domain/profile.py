@@ -322,12 +322,55 @@ class ColumnProfile:
         return self.state.lengths
 
     @property
+    def date_order(self) -> str | None:
+        """The column's day/month convention from all its DD/MM vs MM/DD
+        dates: ``day_first`` or ``month_first`` when some value allows only
+        that order and none the other, ``mixed`` when values need both,
+        ``ambiguous`` when every such value allows either; None without any."""
+        state = self.state
+        if state.day_first and state.month_first:
+            return "mixed"
+        if state.day_first:
+            return "day_first"
+        if state.month_first:
+            return "month_first"
+        return "ambiguous" if state.either_order else None
+
+    @property
+    def date_counts(self) -> dict[str, int]:
+        """Datetime values by form: year first (ISO and YYYY/MM/DD), day/month
+        values valid only day first, only month first, or in either order."""
+        state = self.state
+        return {
+            "year_first": state.kind_counts[Kind.DATETIME]
+            - state.day_first
+            - state.month_first
+            - state.either_order,
+            "day_first": state.day_first,
+            "month_first": state.month_first,
+            "either_order": state.either_order,
+        }
+
+    def _resolved_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        state = self.state
+        low, high = state.datetime_min, state.datetime_max
+        extra = {"day_first": state.dmy_range, "month_first": state.mdy_range}.get(
+            self.date_order or ""
+        )
+        if extra is not None:
+            low = extra[0] if low is None else min(low, extra[0])
+            high = extra[1] if high is None else max(high, extra[1])
+        return low, high
+
+    @property
     def datetime_min(self) -> pd.Timestamp | None:
-        return self.state.datetime_min
+        """Earliest date; day/month values count once their order is known
+        (an ambiguous or mixed column's range is that of its year-first values)."""
+        return self._resolved_range()[0]
 
     @property
     def datetime_max(self) -> pd.Timestamp | None:
-        return self.state.datetime_max
+        return self._resolved_range()[1]
 
     @property
     def has_time(self) -> bool:

@@ -92,6 +92,12 @@ _TYPES = (
         "field-standardization",
     ),
     IssueType(
+        "date_format",
+        "Dates written day/month",
+        "Rewrite the dates as YYYY-MM-DD, deciding the day/month order where it is ambiguous",
+        "field-standardization",
+    ),
+    IssueType(
         "duplicate_rows",
         "Duplicate rows",
         "Remove the repeated rows or find why they are produced twice",

@@ -229,6 +229,16 @@ class FieldFacts:
         return self.data_type
 
     @property
+    def day_month_dates(self) -> int:
+        """Dates written DD/MM/YYYY or MM/DD/YYYY (whatever the order)."""
+        counts = self.column.date_counts
+        return counts["day_first"] + counts["month_first"] + counts["either_order"]
+
+    @property
+    def date_order(self) -> str | None:
+        return self.column.date_order
+
+    @property
     def mismatch_kinds(self) -> list[str]:
         return [kind.value for kind in self.column.mismatch_kinds]
 

@@ -198,13 +198,16 @@ def field_tree(f: FieldFacts) -> dict[str, Any]:
     tree["exactness"] = _exactness(f)
     if f.numeric:
         tree["histogram"] = _histogram(f)
-    if column.datetime_min is not None and column.datetime_max is not None:
+    if column.kind_counts[Kind.DATETIME]:
+        low, high = column.datetime_min, column.datetime_max
         tree["datetime"] = {
-            "min": _timestamp(column.datetime_min, column.has_time),
-            "max": _timestamp(column.datetime_max, column.has_time),
+            "min": None if low is None else _timestamp(low, column.has_time),
+            "max": None if high is None else _timestamp(high, column.has_time),
             "has_time": column.has_time,
             "timezone": "UTC",
             "count": column.kind_counts[Kind.DATETIME],
+            "day_month_order": column.date_order,
+            "forms": column.date_counts,
         }
     if f.inferred is InferredType.BOOLEAN:
         tree["boolean"] = {

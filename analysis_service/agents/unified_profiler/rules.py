@@ -94,6 +94,32 @@ def _duplicate_severity(s: Rules) -> Severity:
     return Severity.MEDIUM if share > DUPLICATES_MEDIUM_PCT else Severity.LOW
 
 
+_ORDER_WORDS = {
+    "day_first": "DD/MM/YYYY",
+    "month_first": "MM/DD/YYYY",
+    "ambiguous": "DD/MM or MM/DD (every value fits both; the order is not guessed)",
+    "mixed": "both DD/MM and MM/DD (some values only fit one order, others only the other)",
+}
+
+
+def day_month_dates(f: FieldFacts, p: ProfilerParams) -> bool:
+    return f.day_month_dates > 0
+
+
+def _date_severity(s: Rules) -> Severity:
+    orders = {f.date_order for f in s.fields}
+    if "mixed" in orders:
+        return Severity.HIGH
+    return Severity.MEDIUM if "ambiguous" in orders else Severity.LOW
+
+
+def _date_detail(s: Rules) -> str:
+    return "; ".join(
+        f"{f.name}: {_ORDER_WORDS.get(f.date_order or '', '?')}, {f.day_month_dates:,} value(s)"
+        for f in s.fields[:5]
+    )
+
+
 def _mismatch_detail(s: Rules) -> str:
     return "; ".join(
         f"{f.name}: {f.mismatch_count:,} of {f.column.classified_count:,} values "
@@ -258,6 +284,16 @@ ALERTS: tuple[AlertRule[FieldFacts, DatasetFacts, ProfilerParams], ...] = (
         recommendation="Replace infinities by real measurements or by missing values",
     ),
     AlertRule(
+        "date_formats",
+        selects=day_month_dates,
+        category="format",
+        severity=_date_severity,
+        values=lambda s: {"detail": _date_detail(s)},
+        message="{n} date field(s) are written day/month rather than ISO 8601: {detail}",
+        recommendation="Write dates as YYYY-MM-DD; decide the day/month order where it is "
+        "ambiguous",
+    ),
+    AlertRule(
         "duplicate_rows",
         holds=lambda d, p: d.duplicate_rows > 0,
         category="duplicates",
@@ -394,6 +430,19 @@ ISSUES: tuple[IssueRule[FieldFacts, ProfilerParams], ...] = (
         },
     ),
     IssueRule(
+        "date_format",
+        when=day_month_dates,
+        severity=lambda f, p: (
+            Severity.HIGH
+            if f.date_order == "mixed"
+            else Severity.MEDIUM
+            if f.date_order == "ambiguous"
+            else Severity.LOW
+        ),
+        message="{column} holds {f.day_month_dates:,} day/month date(s) ({f.date_order})",
+        extras=lambda f, p: {"date_order": f.date_order, **f.column.date_counts},
+    ),
+    IssueRule(
         "skewed_distribution",
         when=skewed,
         severity=Severity.LOW,
@@ -488,6 +537,17 @@ RECOMMENDATIONS: tuple[RecommendationRule[FieldFacts, DatasetFacts, ProfilerPara
         timeline="1 month",
         effort_hours=1,
         owner="data_analysis",
+    ),
+    RecommendationRule(
+        "date_standardization",
+        selects=day_month_dates,
+        priority=lambda s: Priority.HIGH if _date_severity(s) is Severity.HIGH else Priority.MEDIUM,
+        text="Write the dates of {names} as ISO 8601 (YYYY-MM-DD), deciding the day/month order "
+        "with the data's owner where it is ambiguous; clean-my-data's field-standardization "
+        "rewrites dates",
+        timeline="1-2 weeks",
+        effort_hours=2,
+        owner="data_engineering",
     ),
     RecommendationRule(
         "duplicate_rows",

@@ -144,7 +144,11 @@ def test_kind_rules_on_tricky_tokens() -> None:
         "2024-02-30": Kind.TEXT,
         "2024-01-05T10:20:30Z": Kind.DATETIME,
         "2024-01-05 10:20:30.123+02:00": Kind.DATETIME,
-        "05/01/2024": Kind.TEXT,
+        "05/01/2024": Kind.DATETIME,  # day or month first: decided by the column
+        "31/02/2024": Kind.TEXT,  # a real date in neither order
+        "1/2-2024": Kind.TEXT,  # two different separators
+        "2024/02/29": Kind.DATETIME,
+        "05/01/24": Kind.TEXT,  # two-digit years are not guessed
         "20240105": Kind.NUMERIC,
     }
     body = "v\n" + "\n".join(f'"{v}"' for v in values) + "\n"

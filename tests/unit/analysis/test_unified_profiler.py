@@ -380,3 +380,45 @@ def test_statistics_read_back_with_pandas(data: bytes, out: AgentOutput) -> None
     amount = stats["amount"]["statistics"]
     assert amount["mean"] == pytest.approx(frame["amount"].mean(), rel=1e-12)
     assert amount["stddev"] == pytest.approx(frame["amount"].std(), rel=1e-12)
+
+
+def test_day_month_dates_are_decided_by_the_whole_column(rng: np.random.Generator) -> None:
+    days = pd.Series(pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, 400), "D"))
+    early = days.where(days.dt.day <= 12, days - pd.to_timedelta(days.dt.day - 1, "D"))
+    frame = pd.DataFrame(
+        {
+            "dmy": days.dt.strftime("%d/%m/%Y"),
+            "mdy": days.dt.strftime("%m-%d-%Y"),
+            "ambiguous": early.dt.strftime("%d.%m.%Y"),
+            "iso": days.dt.strftime("%Y-%m-%d"),
+        }
+    )
+    mixed = frame["dmy"].copy()
+    mixed.iloc[0] = "12/31/2023"  # month first, among day-first values
+    frame["mixed"] = mixed
+    out = profile(to_csv(frame))
+    fields = {f["field_name"]: f for f in out.to_dict()["data"]["fields"]}
+    for name in frame.columns:
+        assert fields[name]["data_type"] == "datetime", name
+    parsed = pd.to_datetime(frame["dmy"], format="%d/%m/%Y")
+    for name, order in (("dmy", "day_first"), ("mdy", "month_first")):
+        dates = fields[name]["datetime"]
+        assert dates["day_month_order"] == order
+        assert (dates["min"], dates["max"]) == (
+            parsed.min().strftime("%Y-%m-%d"),
+            parsed.max().strftime("%Y-%m-%d"),
+        )
+    ambiguous = fields["ambiguous"]["datetime"]
+    assert ambiguous["day_month_order"] == "ambiguous"
+    assert ambiguous["min"] is None and ambiguous["forms"]["either_order"] == 400
+    assert fields["iso"]["datetime"]["day_month_order"] is None
+    assert fields["mixed"]["datetime"]["day_month_order"] == "mixed"
+    alert = next(a for a in out.findings.alerts if a.alert_id == "alert_profile_date_formats")
+    assert list(alert.affected_fields) == ["dmy", "mdy", "ambiguous", "mixed"]
+    assert alert.severity.value == "high"  # one column needs both orders
+    issues = {i.field_name: i for i in out.findings.issues if i.issue_type == "date_format"}
+    assert issues["ambiguous"].severity.value == "medium"
+    assert issues["dmy"].extras["date_order"] == "day_first"
+    assert "rec_profile_date_standardization" in {
+        r.recommendation_id for r in out.findings.recommendations
+    }
