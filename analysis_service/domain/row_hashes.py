@@ -3,7 +3,7 @@
 Row hashes
     Every cell is hashed from its UTF-8 bytes with a polynomial hash modulo
     2^64 (vectorised over Arrow's offsets and data buffers, in pieces of at
-    most 256 KiB so the power tables stay small), finalised with splitmix64;
+    most 64 KiB so the power tables stay at 2 MiB), finalised with splitmix64;
     a row's hash combines its cells' hashes in column order, nulls with a
     salt of their own. The hash is deterministic (the same in every process),
     so states built by separate readers merge. :func:`hash_strings` hashes
@@ -16,7 +16,8 @@ Duplicate state (:class:`DuplicateRowState`)
     first row that had it: 8 + 8 + 8 = 24 bytes per distinct row, in sorted
     runs merged like a log-structured tree (amortised O(n log n), lookups by
     binary search). At most ``cap`` distinct rows are kept (default 2^20:
-    24 MiB, plus a transient copy while two runs merge). Past the cap the
+    24 MiB, plus the merged copy of the two largest runs while they merge,
+    so about 50 MiB at the peak). Past the cap the
     state turns into a *hash-space sample*: it keeps only hashes below a
     threshold (halving the kept set each time it fills up), so every copy of
     a row is either in the sample or not, and the duplicate count is
@@ -45,7 +46,7 @@ I64 = npt.NDArray[np.int64]
 
 _P = 0x100000001B3  # the 64-bit FNV prime: odd, so invertible modulo 2^64
 _P_INV = pow(_P, -1, 1 << 64)
-_PIECE_BYTES = 1 << 18
+_PIECE_BYTES = 1 << 16
 _NULL_SALT = np.uint64(0x9E3779B97F4A7C15)
 _ROW_MULTIPLIER = np.uint64(0xD6E8FEB86659FD93)
 _EVERYTHING = 1 << 64  # a threshold that keeps every hash
@@ -318,15 +319,22 @@ class DuplicateRowState:
 
 
 def _merge_disjoint(a: _Run, b: _Run) -> _Run:
-    """Two sorted runs with no hash in common, as one sorted run (the
-    stable sort finds the two runs, so this is linear)."""
-    hashes = np.concatenate([a.hashes, b.hashes])
-    order = np.argsort(hashes, kind="stable")
-    return _Run(
-        hashes[order],
-        np.concatenate([a.counts, b.counts])[order],
-        np.concatenate([a.first, b.first])[order],
-    )
+    """Two sorted runs with no hash in common, as one sorted run: every
+    element of ``b`` goes to its insertion position (linear after the
+    binary searches, and no concatenated or sorted copies)."""
+    if len(b.hashes) > len(a.hashes):
+        a, b = b, a
+    n = len(a.hashes) + len(b.hashes)
+    at = np.searchsorted(a.hashes, b.hashes) + np.arange(len(b.hashes))
+    rest = np.ones(n, dtype=bool)
+    rest[at] = False
+    merged = []
+    for mine, theirs in ((a.hashes, b.hashes), (a.counts, b.counts), (a.first, b.first)):
+        out = np.empty(n, dtype=mine.dtype)
+        out[at] = theirs
+        out[rest] = mine
+        merged.append(out)
+    return _Run(merged[0], merged[1], merged[2])
 
 
 def hash_rows(columns: Sequence[pa.Array]) -> U64:
