@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import grpc
 
 from analysis_service.agents.base import AgentOutput, AgentStatus, ProfileAgent
-from analysis_service.agents.runner import AgentRequest, run_profile_agents
+from analysis_service.agents.runner import AgentRequest, run_profile_agents, uses_baseline
 from analysis_service.domain.errors import AnalysisCancelled, InvalidCsvError
 from analysis_service.report import build_report, json_bytes, write_workbook
 from dataquality.storage.v1 import storage_service_pb2 as storage_pb
@@ -167,6 +167,8 @@ def run_job(
     ordered = declared_order(tool, job.agents)
     total = len(ordered)
     baseline = job.inputs.get("baseline")
+    if baseline is not None and not uses_baseline(ordered, agents):
+        baseline = None  # uploaded, but no selected agent reads it: not streamed
     total_bytes = max(1, primary.size_bytes + (baseline.size_bytes if baseline else 0))
     reporter = _ProgressReporter(emit, config.progress_interval_seconds, total)
     reporter.force(0, "reading", "")

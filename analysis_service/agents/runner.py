@@ -173,6 +173,17 @@ def _observers(
     return made
 
 
+def uses_baseline(
+    agent_ids: Sequence[str], agents: Mapping[str, ProfileAgent[Any]] | None = None
+) -> bool:
+    """Whether any of these agents reads the baseline (so it is worth streaming)."""
+    agents = agents if agents is not None else implemented_agents()
+    return any(
+        (agent := agents.get(a)) is not None and agent.baseline is not BaselineUse.NONE
+        for a in agent_ids
+    )
+
+
 def run_profile_agents(
     primary: Iterable[bytes],
     requests: Sequence[AgentRequest],

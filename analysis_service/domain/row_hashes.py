@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -328,13 +329,14 @@ def _merge_disjoint(a: _Run, b: _Run) -> _Run:
     at = np.searchsorted(a.hashes, b.hashes) + np.arange(len(b.hashes))
     rest = np.ones(n, dtype=bool)
     rest[at] = False
-    merged = []
-    for mine, theirs in ((a.hashes, b.hashes), (a.counts, b.counts), (a.first, b.first)):
+
+    def place(mine: npt.NDArray[Any], theirs: npt.NDArray[Any]) -> npt.NDArray[Any]:
         out = np.empty(n, dtype=mine.dtype)
         out[at] = theirs
         out[rest] = mine
-        merged.append(out)
-    return _Run(merged[0], merged[1], merged[2])
+        return out
+
+    return _Run(place(a.hashes, b.hashes), place(a.counts, b.counts), place(a.first, b.first))
 
 
 def hash_rows(columns: Sequence[pa.Array]) -> U64:

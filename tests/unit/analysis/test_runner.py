@@ -21,7 +21,7 @@ from analysis_service.agents.base import (
     ProfileAgent,
 )
 from analysis_service.agents.params import AgentParams
-from analysis_service.agents.runner import AgentRequest, run_profile_agents
+from analysis_service.agents.runner import AgentRequest, run_profile_agents, uses_baseline
 from analysis_service.agents.unified_profiler import UnifiedProfilerAgent
 from analysis_service.domain.csv_source import CsvBatch
 from analysis_service.findings import Alert, IdSequence, Severity
@@ -223,3 +223,9 @@ def test_observer_state_merges() -> None:
     a.merge(b)
     assert (a.rows, a.first_rows) == (5, [0, 3])
     assert isinstance(a, Observer)
+
+
+def test_uses_baseline() -> None:
+    assert uses_baseline(["unified-profiler", "drift-like"], AGENTS)
+    assert not uses_baseline(["unified-profiler", "reader", "unknown"], AGENTS)
+    assert not uses_baseline(["unified-profiler"])  # no implemented agent reads it yet
