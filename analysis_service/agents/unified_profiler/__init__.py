@@ -2,9 +2,10 @@
 and the alert kinds people know from ydata-profiling, from the shared
 profile alone (no observer).
 
-``facts`` (what the rules read), ``rules`` (alerts, issues and
-recommendations as tables), ``row_level`` (row evidence), ``output`` (the
-upstream result tree, ours beside it), ``params`` (the typed parameters).
+``params`` (the typed parameters), ``facts`` (what the rules read),
+``rules`` (cut-offs and shared predicates), ``alerts`` and ``issues`` (the
+rule tables: alerts; issues and recommendations), ``row_level`` (row
+evidence), ``output`` (the upstream result tree, ours beside it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 from analysis_service.agents.base import AgentContext, AgentOutput, Findings, ProfileAgent
 from analysis_service.agents.rules import evaluate_alerts, evaluate_issues, evaluate_recommendations
 from analysis_service.agents.unified_profiler import output, rules
+from analysis_service.agents.unified_profiler.alerts import ALERTS
 from analysis_service.agents.unified_profiler.facts import DatasetFacts, FieldFacts
+from analysis_service.agents.unified_profiler.issues import ISSUES, RECOMMENDATIONS
 from analysis_service.agents.unified_profiler.params import ProfilerParams
 from analysis_service.agents.unified_profiler.row_level import row_evidence
 from analysis_service.findings import IdSequence, collect_row_issues
@@ -34,10 +37,10 @@ class UnifiedProfilerAgent(ProfileAgent[ProfilerParams]):
         fields = tuple(FieldFacts.of(column, params) for column in ctx.primary.columns)
         dataset = DatasetFacts(ctx.primary, fields, params)
         ids = IdSequence(self.id_key)
-        alerts = evaluate_alerts(rules.ALERTS, fields, dataset, params, ids, self.agent_id)
-        issues = evaluate_issues(rules.ISSUES, fields, params, ids, self.agent_id, limit=MAX_ISSUES)
+        alerts = evaluate_alerts(ALERTS, fields, dataset, params, ids, self.agent_id)
+        issues = evaluate_issues(ISSUES, fields, params, ids, self.agent_id, limit=MAX_ISSUES)
         recommendations = evaluate_recommendations(
-            rules.RECOMMENDATIONS, fields, dataset, params, ids, self.agent_id
+            RECOMMENDATIONS, fields, dataset, params, ids, self.agent_id
         )
         row_issues, row_summary = collect_row_issues(row_evidence(fields, dataset))
         counts = {
