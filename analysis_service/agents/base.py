@@ -8,9 +8,13 @@ How an agent is built (copy ``unified_profiler/``)::
         params.py     a frozen AgentParams dataclass, one field per catalog
                       parameter (a unit test checks names, types, defaults)
         rules.py      rules as data: tables of AlertRule / IssueRule /
-                      RecommendationRule (``agents/rules.py``)
+                      RecommendationRule (``agents/rules.py``); long tables go
+                      in their own modules (the profiler: rules.py for the
+                      cut-offs and predicates, alerts.py, issues.py)
         output.py     builds the upstream result tree (``data``, metrics, card)
         observer.py   only if the shared profile is not enough
+    report/sheets/<agent>.py   its workbook sheet(s) and charts, registered
+                      in ``report/sheets/registry.py``
 
 The pass (:mod:`analysis_service.agents.runner`)
     1. When a selected agent declares ``baseline`` (REQUIRED or OPTIONAL)
