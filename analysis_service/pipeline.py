@@ -1,29 +1,33 @@
 """One analysis, end to end: stream the inputs from StorageService, run the
 agents in one pass, render the reports, write them back. Runs in a worker
 thread; reports progress through ``emit`` and stops between chunks when
-``cancelled()`` turns true."""
+``cancelled()`` turns true.
+
+Agents run in the tool's declared order whatever order the request lists
+(an agent listed twice runs once), so an agent that reads the findings of
+the others (readiness-rater) comes after them; the report says which order
+ran (``metadata.agents_executed``)."""
 
 from __future__ import annotations
 
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import grpc
 
-from analysis_service.agents.base import AgentOutput, ProfileAgent
-from analysis_service.agents.runner import AgentRequest, run_profile_agents
+from analysis_service.agents.base import AgentOutput, AgentStatus, ProfileAgent
+from analysis_service.agents.runner import AgentRequest, run_profile_agents, uses_baseline
 from analysis_service.domain.errors import AnalysisCancelled, InvalidCsvError
-from analysis_service.report.builder import build_report, json_bytes
-from analysis_service.report.workbook import write_workbook
+from analysis_service.report import build_report, json_bytes, write_workbook
 from dataquality.storage.v1 import storage_service_pb2 as storage_pb
 from dqcommon.errors import ServiceError
 from dqcommon.naming import output_object_name
-from dqcommon.tools import Catalog
+from dqcommon.tools import Catalog, ToolDef
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,7 @@ class AgentFinished:
     error_code: str
     error_message: str
     execution_time_ms: int
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ def run_job(
     config: PipelineConfig,
     emit: Callable[[Event], None],
     cancelled: Callable[[], bool],
-    agents: Mapping[str, ProfileAgent] | None = None,
+    agents: Mapping[str, ProfileAgent[Any]] | None = None,
 ) -> Result:
     """Runs ``job``; raises :class:`ServiceError` with the error code to put
     on the task when the analysis cannot produce a result."""
@@ -159,14 +164,17 @@ def run_job(
             "The analysis needs a primary input file.",
             metadata={"missing_files": "primary"},
         )
-    total = len(job.agents)
+    ordered = declared_order(tool, job.agents)
+    total = len(ordered)
     baseline = job.inputs.get("baseline")
+    if baseline is not None and not uses_baseline(ordered, agents):
+        baseline = None  # uploaded, but no selected agent reads it: not streamed
     total_bytes = max(1, primary.size_bytes + (baseline.size_bytes if baseline else 0))
     reporter = _ProgressReporter(emit, config.progress_interval_seconds, total)
     reporter.force(0, "reading", "")
 
     def on_batch(rows: int, bytes_read: int) -> None:
-        reporter.maybe(bytes_read * _READ_END // total_bytes, "profiling", ",".join(job.agents))
+        reporter.maybe(bytes_read * _READ_END // total_bytes, "profiling", ",".join(ordered))
 
     requests = [
         AgentRequest(
@@ -174,7 +182,7 @@ def run_job(
             parameters=dict(job.parameters.get(agent_id, {})),
             overrides=_overrides(catalog, job.tool_id, agent_id, job.parameters.get(agent_id, {})),
         )
-        for agent_id in job.agents
+        for agent_id in ordered
     ]
     try:
         run = run_profile_agents(
@@ -209,7 +217,7 @@ def run_job(
             completed=index,
         )
     if not any(o.succeeded for o in finished):
-        first = next(o for o in finished)
+        first = next((o for o in finished if not o.skipped), finished[0])
         raise ServiceError(
             grpc.StatusCode.FAILED_PRECONDITION,
             "ALL_AGENTS_FAILED",
@@ -278,6 +286,16 @@ def run_job(
     return Result(outputs=tuple(outputs), agents=finished, execution_time_ms=elapsed)
 
 
+def declared_order(tool: ToolDef, agents: Sequence[str]) -> tuple[str, ...]:
+    """``agents`` without repeats, in the tool's declared order (agents the
+    tool does not declare keep their relative order, after the others)."""
+    declared = [a.agent_id for a in tool.agents]
+    unique = list(dict.fromkeys(agents))
+    return tuple(
+        sorted(unique, key=lambda a: declared.index(a) if a in declared else len(declared))
+    )
+
+
 def _finished(output: AgentOutput) -> AgentFinished:
     return AgentFinished(
         agent_id=output.agent_id,
@@ -285,6 +303,7 @@ def _finished(output: AgentOutput) -> AgentFinished:
         error_code=output.error.code if output.error else "",
         error_message=output.error.message if output.error else "",
         execution_time_ms=output.execution_time_ms,
+        skipped=output.status is AgentStatus.SKIPPED,
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 
@@ -29,7 +30,7 @@ async def create_app(
     settings: AnalysisSettings,
     *,
     catalog: Catalog | None = None,
-    agents: Mapping[str, ProfileAgent] | None = None,
+    agents: Mapping[str, ProfileAgent[Any]] | None = None,
 ) -> GrpcApp:
     """Builds AnalysisService. Must run inside the event loop that serves it."""
     catalog = catalog or default_catalog()

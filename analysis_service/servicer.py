@@ -117,7 +117,13 @@ def _event_to_proto(event: Event) -> pb.RunAnalysisResponse:
 def _agent_result(event: AgentFinished) -> pb.AgentResult:
     return pb.AgentResult(
         agent_id=event.agent_id,
-        status=pb.AgentResult.STATUS_SUCCEEDED if event.succeeded else pb.AgentResult.STATUS_FAILED,
+        status=(
+            pb.AgentResult.STATUS_SUCCEEDED
+            if event.succeeded
+            else pb.AgentResult.STATUS_SKIPPED
+            if event.skipped
+            else pb.AgentResult.STATUS_FAILED
+        ),
         error_code=event.error_code,
         error_message=event.error_message,
         execution_time_ms=event.execution_time_ms,

@@ -13,8 +13,9 @@ Competitors (add more to ``COMPETITORS``; one that cannot be imported is
 skipped with a note):
 
 * ``streaming`` - ours: the file read in 1 MiB chunks as they would arrive
-  from storage, ``iter_csv_batches`` + ``DatasetProfiler`` + the
-  unified-profiler agent + the JSON report;
+  from storage, the agent runner (``CsvStreamReader`` + ``DatasetProfiler``,
+  full-row duplicates included) + the unified-profiler agent + the JSON
+  report;
 * ``pandas`` - ``pd.read_csv`` of the whole file, then describe, nunique,
   value_counts, quantiles, skew and kurt per column (less than we compute:
   no type evidence, outliers, text stats or report);
@@ -144,13 +145,35 @@ COMPETITORS: dict[str, Competitor] = {
 }
 
 
+def _peak_rss_kib() -> int:
+    """This process's own peak RSS. ``ru_maxrss`` is inherited across fork
+    and exec on Linux (a child reports at least its parent's RSS at fork, here
+    the parent that generated the CSV), so read ``VmHWM``, which exec resets."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
 def _child(name: str, path: Path) -> None:
     """Runs one competitor and prints its measurements as JSON."""
     started = time.perf_counter()
     extra = COMPETITORS[name].run(path)
     wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"wall_s": wall, "peak_rss_mb": peak_kib / 1024, **extra}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "peak_rss_mb": _peak_rss_kib() / 1024,
+                **extra,
+            }
+        )
+    )
 
 
 def _importable(module: str) -> bool:
@@ -221,12 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"{'competitor':<18}{'wall s':>9}{'rows/s':>12}{'MB/s':>9}{'peak RSS MB':>13}")
+    print(
+        f"{'competitor':<18}{'wall s':>9}{'cpu s':>8}{'rows/s':>12}{'MB/s':>9}{'peak RSS MB':>13}"
+    )
     for row in results:
         if "wall_s" in row:
             print(
-                f"{row['competitor']:<18}{row['wall_s']:>9.2f}{row['rows_per_s']:>12,.0f}"
-                f"{row['mb_per_s']:>9.1f}{row['peak_rss_mb']:>13.0f}"
+                f"{row['competitor']:<18}{row['wall_s']:>9.2f}{row['cpu_s']:>8.2f}"
+                f"{row['rows_per_s']:>12,.0f}{row['mb_per_s']:>9.1f}{row['peak_rss_mb']:>13.0f}"
             )
         else:
             print(f"{row['competitor']:<18}  {row.get('skipped') or row.get('error', '')[:60]}")

@@ -1,34 +1,59 @@
-"""Runs the selected profile agents over ONE streaming pass of the input.
+"""Runs the selected profile agents over ONE streaming pass of each input.
 
-This is the use case the gRPC servicer calls from a worker thread: it hands
-in the chunk iterators (from StorageService.ReadObject), the selected agents
+This is the use case the pipeline calls from a worker thread: it hands in
+the chunk iterators (from StorageService.ReadObject), the selected agents
 with their validated parameters, a ``cancel`` hook and a ``progress``
 callback, and gets back every agent's output, failed ones included.
 
-Failure policy: a file that is not valid CSV raises
+Order of work
+    1. Each request is resolved to an agent and its typed parameters.
+    2. If a selected agent uses the baseline and one was given, the baseline
+       is read first: shared profile + those agents' baseline observers.
+    3. The primary is read once: shared profile + every agent's observer,
+       created before the first batch with the finished baseline.
+    4. Agents are finalized in request order; each sees the published
+       results of the agents finalized before it.
+
+Reading happens in one place (:func:`_read`), the only user of
+``CsvStreamReader``.
+
+An agent's ``execution_time_ms`` is the wall time its result needed: the
+shared pass(es) it used, plus its own observers and ``finalize`` (the shared
+part is counted for every agent; the task's total is measured separately).
+
+Failure policy: a primary that is not valid CSV raises
 :class:`~analysis_service.domain.errors.InvalidCsvError` (no agent can run),
 cancellation raises :class:`~analysis_service.domain.errors.AnalysisCancelled`.
-An agent that fails (unknown id, missing baseline, an exception in its
-observer or ``finalize``) yields an error output; the others still run.
+A baseline that is not valid CSV fails only the agents that need it
+(``INVALID_BASELINE``). An agent that fails (unknown id, parameters its
+dataclass refuses, missing baseline, an exception in its observer or in
+``finalize``) yields an error output; the others still run.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analysis_service.agents.base import (
     AgentContext,
     AgentError,
     AgentOutput,
-    BatchObserver,
+    Baseline,
+    BaselineUse,
+    Observer,
     ProfileAgent,
+    Published,
 )
+from analysis_service.agents.params import AgentParams, ParameterMismatch
 from analysis_service.agents.registry import implemented_agents
 from analysis_service.domain.csv_source import CsvStreamReader
+from analysis_service.domain.errors import InvalidCsvError
 from analysis_service.domain.profile import DatasetProfile, DatasetProfiler, ProfileConfig
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -42,7 +67,7 @@ class AgentRequest:
 
 @dataclass
 class ProfileRun:
-    """Outputs in request order, the profiles, and the pass's wall time."""
+    """Outputs in request order, the profiles, and the passes' wall time."""
 
     outputs: list[AgentOutput]
     primary: DatasetProfile
@@ -50,32 +75,113 @@ class ProfileRun:
     execution_time_ms: int
 
 
-def _profile_stream(
+@dataclass
+class _Selected:
+    request: AgentRequest
+    agent: ProfileAgent[Any]
+    params: AgentParams
+    baseline_observer: Observer | None = None
+    observer: Observer | None = None
+
+
+def _agent_error(exc: Exception) -> AgentError:
+    return AgentError("AGENT_FAILED", str(exc) or repr(exc))
+
+
+def _read(
     chunks: Iterable[bytes],
     *,
     config: ProfileConfig,
     batch_rows: int,
     cancel: Callable[[], bool] | None,
-    make_observers: Callable[[list[str]], None],
-    observers: dict[str, BatchObserver],
-    observer_errors: dict[str, AgentError],
+    make_observers: Callable[[list[str]], dict[str, Observer]],
+    errors: dict[str, AgentError],
     progress: Callable[[int, int], None] | None,
-) -> DatasetProfile:
+    own_seconds: dict[str, float],
+) -> tuple[DatasetProfile, float]:
+    """One pass over one file: the shared profile plus the observers made
+    from its column names (an observer that raises is dropped and its
+    agent fails). Returns the profile and the pass's seconds without the
+    observers (which go to ``own_seconds`` by agent)."""
+    started = time.perf_counter()
     reader = CsvStreamReader(chunks, batch_rows=batch_rows, cancel=cancel)
     profiler = DatasetProfiler(reader.columns, config)
-    make_observers(reader.columns)
+    observers = make_observers(list(reader.columns))
+    spent = 0.0
     for batch in reader:
         profiler.consume(batch)
         for agent_id, observer in list(observers.items()):
+            began = time.perf_counter()
             try:
                 observer.consume(batch)
             except Exception as exc:  # noqa: BLE001 - an agent's bug must not stop the pass
-                observer_errors[agent_id] = AgentError("AGENT_FAILED", str(exc) or repr(exc))
+                errors[agent_id] = _agent_error(exc)
                 del observers[agent_id]
+            took = time.perf_counter() - began
+            own_seconds[agent_id] = own_seconds.get(agent_id, 0.0) + took
+            spent += took
         if progress is not None:
             progress(batch.stats.rows, batch.bytes_read)
     profiler.set_source(reader.stats)
-    return profiler.finish()
+    profile = profiler.finish()
+    return profile, time.perf_counter() - started - spent
+
+
+def _resolve(
+    requests: Sequence[AgentRequest],
+    agents: Mapping[str, ProfileAgent[Any]],
+    errors: dict[str, AgentError],
+) -> list[_Selected]:
+    selected = []
+    for request in requests:
+        agent = agents.get(request.agent_id)
+        if agent is None:
+            errors[request.agent_id] = AgentError(
+                "AGENT_NOT_IMPLEMENTED", f"Agent {request.agent_id} is not available yet"
+            )
+            continue
+        try:
+            params = agent.parse_params(request.parameters)
+        except ParameterMismatch as exc:
+            errors[request.agent_id] = AgentError(
+                "AGENT_PARAMETERS_INVALID", f"Parameters of {request.agent_id}: {exc}"
+            )
+            continue
+        selected.append(_Selected(request, agent, params))
+    return selected
+
+
+def _observers(
+    selected: Sequence[_Selected],
+    errors: dict[str, AgentError],
+    make: Callable[[_Selected], Observer | None],
+    keep: Callable[[_Selected, Observer], None],
+) -> dict[str, Observer]:
+    made: dict[str, Observer] = {}
+    for item in selected:
+        agent_id = item.request.agent_id
+        if agent_id in errors:
+            continue
+        try:
+            observer = make(item)
+        except Exception as exc:  # noqa: BLE001 - becomes this agent's error result
+            errors[agent_id] = _agent_error(exc)
+            continue
+        if observer is not None:
+            made[agent_id] = observer
+            keep(item, observer)
+    return made
+
+
+def uses_baseline(
+    agent_ids: Sequence[str], agents: Mapping[str, ProfileAgent[Any]] | None = None
+) -> bool:
+    """Whether any of these agents reads the baseline (so it is worth streaming)."""
+    agents = agents if agents is not None else implemented_agents()
+    return any(
+        (agent := agents.get(a)) is not None and agent.baseline is not BaselineUse.NONE
+        for a in agent_ids
+    )
 
 
 def run_profile_agents(
@@ -86,99 +192,134 @@ def run_profile_agents(
     config: ProfileConfig | None = None,
     batch_rows: int = 50_000,
     cancel: Callable[[], bool] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    agents: Mapping[str, ProfileAgent] | None = None,
+    progress: Progress | None = None,
+    agents: Mapping[str, ProfileAgent[Any]] | None = None,
 ) -> ProfileRun:
-    """Profiles ``primary`` once (and ``baseline`` if an agent needs it) and
-    finalizes every requested agent. ``progress(rows, bytes_read)`` is called
-    after each primary batch. ``agents`` defaults to every implemented one."""
+    """Profiles the baseline (if an agent uses it) and then ``primary``,
+    once each, and finalizes every requested agent.
+
+    ``progress(rows, bytes)`` is called after each batch, with the rows of
+    the file being read and the bytes read so far over both files (baseline
+    first). ``agents`` defaults to every implemented one.
+    """
     started = time.perf_counter()
     config = config or ProfileConfig()
     agents = dict(agents) if agents is not None else implemented_agents()
     errors: dict[str, AgentError] = {}
-    observers: dict[str, BatchObserver] = {}
-    for request in requests:
-        agent = agents.get(request.agent_id)
-        if agent is None:
-            errors[request.agent_id] = AgentError(
-                "AGENT_NOT_IMPLEMENTED", f"Agent {request.agent_id} is not available yet"
-            )
-            continue
-        if agent.needs_baseline and baseline is None:
-            errors[request.agent_id] = AgentError(
-                "BASELINE_REQUIRED", f"{agent.agent_name} needs a baseline file"
+    selected = _resolve(requests, agents, errors)
+    users = [s for s in selected if s.agent.baseline is not BaselineUse.NONE]
+    for item in users:
+        if item.agent.baseline is BaselineUse.REQUIRED and baseline is None:
+            errors[item.request.agent_id] = AgentError(
+                "BASELINE_REQUIRED", f"{item.agent.agent_name} needs a baseline file"
             )
 
-    def make_observers(columns: list[str]) -> None:
-        for request in requests:
-            agent = agents.get(request.agent_id)
-            if agent is None or request.agent_id in errors:
-                continue
-            try:
-                observer = agent.observer(request.parameters, columns)
-            except Exception as exc:  # noqa: BLE001 - becomes this agent's error result
-                errors[request.agent_id] = AgentError("AGENT_FAILED", str(exc) or repr(exc))
-                continue
-            if observer is not None:
-                observers[request.agent_id] = observer
+    baseline_profile: DatasetProfile | None = None
+    baseline_bytes = 0
+    baseline_seconds = 0.0
+    own_seconds: dict[str, float] = {}
+    wanted = [s for s in users if s.request.agent_id not in errors]
+    if baseline is not None and wanted:
 
-    primary_profile = _profile_stream(
+        def baseline_progress(rows: int, bytes_read: int) -> None:
+            nonlocal baseline_bytes
+            baseline_bytes = bytes_read
+            if progress is not None:
+                progress(rows, bytes_read)
+
+        try:
+            baseline_profile, baseline_seconds = _read(
+                baseline,
+                config=config,
+                batch_rows=batch_rows,
+                cancel=cancel,
+                make_observers=lambda columns: _observers(
+                    wanted,
+                    errors,
+                    lambda s: s.agent.baseline_observer(s.params, columns),
+                    lambda s, o: setattr(s, "baseline_observer", o),
+                ),
+                errors=errors,
+                progress=baseline_progress,
+                own_seconds=own_seconds,
+            )
+        except InvalidCsvError as exc:
+            for item in wanted:
+                errors.setdefault(
+                    item.request.agent_id,
+                    AgentError(
+                        "INVALID_BASELINE", f"The baseline file is not a readable CSV file: {exc}"
+                    ),
+                )
+
+    def baseline_for(item: _Selected) -> Baseline | None:
+        if baseline_profile is None or item.agent.baseline is BaselineUse.NONE:
+            return None
+        return Baseline(baseline_profile, item.baseline_observer)
+
+    def primary_progress(rows: int, bytes_read: int) -> None:
+        if progress is not None:
+            progress(rows, baseline_bytes + bytes_read)
+
+    primary_profile, primary_seconds = _read(
         primary,
         config=config,
         batch_rows=batch_rows,
         cancel=cancel,
-        make_observers=make_observers,
-        observers=observers,
-        observer_errors=errors,
-        progress=progress,
+        make_observers=lambda columns: _observers(
+            selected,
+            errors,
+            lambda s: s.agent.observer(s.params, columns, baseline_for(s)),
+            lambda s, o: setattr(s, "observer", o),
+        ),
+        errors=errors,
+        progress=primary_progress,
+        own_seconds=own_seconds,
     )
-    baseline_profile = None
-    wants_baseline = any(
-        (a := agents.get(r.agent_id)) is not None and a.needs_baseline for r in requests
-    )
-    if baseline is not None and wants_baseline:
-        baseline_profile = _profile_stream(
-            baseline,
-            config=config,
-            batch_rows=batch_rows,
-            cancel=cancel,
-            make_observers=lambda _columns: None,
-            observers={},
-            observer_errors={},
-            progress=None,
-        )
 
+    by_id = {s.request.agent_id: s for s in selected}
     outputs: list[AgentOutput] = []
+    published: dict[str, Published] = {}
     for request in requests:
-        agent = agents.get(request.agent_id)
-        name = agent.agent_name if agent is not None else request.agent_id
-        if request.agent_id in errors:
-            outputs.append(AgentOutput.failed(request.agent_id, name, errors[request.agent_id]))
+        found = by_id.get(request.agent_id)
+        name = found.agent.agent_name if found is not None else request.agent_id
+        if request.agent_id in errors or found is None:
+            error = errors.get(request.agent_id) or AgentError("AGENT_FAILED", "not run")
+            outputs.append(AgentOutput.failed(request.agent_id, name, error))
             continue
-        assert agent is not None
-        agent_started = time.perf_counter()
-        try:
-            output = agent.finalize(
+        item = found
+        shared = primary_seconds + (baseline_seconds if baseline_for(item) else 0.0)
+        outputs.append(
+            _finalize(
+                item,
+                shared + own_seconds.get(request.agent_id, 0.0),
                 AgentContext(
+                    params=item.params,
                     primary=primary_profile,
-                    parameters=request.parameters,
                     overrides=request.overrides,
-                    baseline=baseline_profile,
-                    observer=observers.get(request.agent_id),
-                )
+                    baseline=baseline_for(item),
+                    observer=item.observer,
+                    earlier=dict(published),
+                ),
             )
-        except Exception as exc:  # noqa: BLE001 - isolate agents from each other
-            elapsed = round((time.perf_counter() - agent_started) * 1000)
-            output = AgentOutput.failed(
-                request.agent_id,
-                name,
-                AgentError("AGENT_FAILED", str(exc) or repr(exc)),
-                elapsed,
-            )
-        outputs.append(output)
+        )
+        published[request.agent_id] = outputs[-1].published()
     return ProfileRun(
         outputs=outputs,
         primary=primary_profile,
         baseline=baseline_profile,
         execution_time_ms=round((time.perf_counter() - started) * 1000),
     )
+
+
+def _finalize(item: _Selected, seconds_before: float, ctx: AgentContext[Any]) -> AgentOutput:
+    started = time.perf_counter()
+    try:
+        output = item.agent.finalize(ctx)
+    except Exception as exc:  # noqa: BLE001 - isolate agents from each other
+        elapsed = round((seconds_before + time.perf_counter() - started) * 1000)
+        return AgentOutput.failed(
+            item.request.agent_id, item.agent.agent_name, _agent_error(exc), elapsed
+        )
+    elapsed = round((seconds_before + time.perf_counter() - started) * 1000)
+    return replace(output, execution_time_ms=elapsed)

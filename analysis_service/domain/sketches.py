@@ -60,21 +60,33 @@ class Moments:
     min: float = math.inf
     max: float = -math.inf
 
-    def update(self, values: Any) -> None:
+    def update(self, values: Any, weights: Any = None) -> None:
+        """Adds ``values``; ``weights`` (integer counts) adds each value that
+        many times, e.g. the distinct values of a batch with their counts."""
         x = _as_float_array(values)
         if x.size == 0:
             return
-        mean = float(x.mean())
-        d = x - mean
-        d2 = d * d
+        if weights is None:
+            mean = float(x.mean())
+            d = x - mean
+            d2 = d * d
+            count = int(x.size)
+            m2, m3, m4 = float(d2.sum()), float((d2 * d).sum()), float((d2 * d2).sum())
+        else:
+            w = _as_float_array(weights)
+            count = int(w.sum())
+            if count == 0:
+                return
+            mean = float((w * x).sum() / count)
+            d = x - mean
+            d2 = d * d
+            m2, m3, m4 = (
+                float((w * d2).sum()),
+                float((w * d2 * d).sum()),
+                float((w * d2 * d2).sum()),
+            )
         batch = Moments(
-            count=int(x.size),
-            mean=mean,
-            m2=float(d2.sum()),
-            m3=float((d2 * d).sum()),
-            m4=float((d2 * d2).sum()),
-            min=float(x.min()),
-            max=float(x.max()),
+            count=count, mean=mean, m2=m2, m3=m3, m4=m4, min=float(x.min()), max=float(x.max())
         )
         self.merge(batch)
 
@@ -159,8 +171,8 @@ class LengthStats:
 
     moments: Moments = field(default_factory=Moments)
 
-    def update(self, lengths: Any) -> None:
-        self.moments.update(lengths)
+    def update(self, lengths: Any, weights: Any = None) -> None:
+        self.moments.update(lengths, weights)
 
     def merge(self, other: LengthStats) -> None:
         self.moments.merge(other.moments)
@@ -303,6 +315,26 @@ class QuantileState:
             position = np.searchsorted(ordered, x, side="right" if inclusive else "left")
             return float(position) / n
         return float(self._sketch.get_cdf([float(x)], inclusive)[0])
+
+    def histogram(self, edges: Sequence[float]) -> tuple[list[int], int]:
+        """Counts per bin between consecutive ``edges`` (the last bin
+        includes its upper edge, as ``numpy.histogram``) and the bound on
+        each count's error: 0 while exact, else 2·ε·n from the KLL pmf."""
+        n = self.count
+        bins = len(edges) - 1
+        if n == 0 or bins < 1:
+            return [0] * max(bins, 0), 0
+        if self._sketch is None:
+            exact, _ = np.histogram(self.sorted_values(), bins=np.asarray(edges, dtype=np.float64))
+            return [int(c) for c in exact], 0
+        inner = [float(e) for e in edges[1:-1]]
+        if not inner:
+            return [n], 0
+        # Exclusive split points give B masses: (-inf, e1), [e1, e2) ... [e(B-1), +inf);
+        # every value lies in [min, max] = [e0, eB], so these are the bins.
+        masses = self._sketch.get_pmf(inner, False)
+        counts = [max(round(float(m) * n), 0) for m in masses]
+        return counts, math.ceil(2.0 * self.rank_error * n)
 
     def count_outside(self, lower: float, upper: float) -> tuple[int, int, int]:
         """(values < lower, values > upper, error bound of their sum).

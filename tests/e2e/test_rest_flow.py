@@ -116,18 +116,18 @@ def test_five_phases(client: TaskClient):
     }
     assert set(fields) == set(frame.columns)
     for column in ("age", "balance"):
-        stats = fields[column]["numeric_stats"]
+        stats = fields[column]["statistics"]
         series = frame[column].dropna()
         assert stats["mean"] == pytest.approx(series.mean(), rel=1e-9)
-        assert stats["std"] == pytest.approx(series.std(), rel=1e-9)
+        assert stats["stddev"] == pytest.approx(series.std(), rel=1e-9)
         assert stats["min"] == series.min() and stats["max"] == series.max()
         assert stats["p50"] == pytest.approx(series.quantile(0.5))
         assert stats["skewness"] == pytest.approx(series.skew(), rel=1e-6)
         assert stats["kurtosis"] == pytest.approx(series.kurt(), rel=1e-6)
-        assert fields[column]["null_count"] == int(frame[column].isna().sum())
-    assert fields["segment"]["unique_count"] == 3
-    assert len(fields["segment"]["top_values"]) == 3
-    assert fields["balance"]["numeric_stats"]["outlier_count"] >= 1
+        assert fields[column]["properties"]["null_count"] == int(frame[column].isna().sum())
+    assert fields["segment"]["distinct_count"] == 3
+    assert len(fields["segment"]["distribution"]["top_values"]) == 3
+    assert fields["balance"]["statistics"]["outlier_count"] >= 1
     assert report["metadata"]["files"]["primary"]["name"] == "customers.csv"
 
 

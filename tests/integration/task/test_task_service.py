@@ -146,11 +146,11 @@ def test_profile_flow_end_to_end(tasks, s3, seaweed_bucket):
         f["field_name"]: f for f in body["agent_results"]["unified-profiler"]["data"]["fields"]
     }
     frame = pd.read_csv(io.BytesIO(data))
-    amount = fields["amount"]["numeric_stats"]
+    amount = fields["amount"]["statistics"]
     assert amount["mean"] == pytest.approx(frame["amount"].mean(), rel=1e-9)
-    assert amount["std"] == pytest.approx(frame["amount"].std(), rel=1e-9)
-    assert fields["amount"]["null_count"] == int(frame["amount"].isna().sum())
-    assert len(fields["city"]["top_values"]) == 3  # the parameter took effect
+    assert amount["stddev"] == pytest.approx(frame["amount"].std(), rel=1e-9)
+    assert fields["amount"]["properties"]["null_count"] == int(frame["amount"].isna().sum())
+    assert len(fields["city"]["distribution"]["top_values"]) == 3  # the parameter took effect
 
 
 def test_missing_file_then_recovery(tasks):

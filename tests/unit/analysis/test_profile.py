@@ -128,10 +128,12 @@ def test_kind_rules_on_tricky_tokens() -> None:
         "5.": Kind.NUMERIC,
         " 42 ": Kind.NUMERIC,
         "0": Kind.NUMERIC,
-        "1e999": Kind.TEXT,
+        "1e999": Kind.NUMERIC,  # overflows: infinite, as pandas reads it
         "1,000": Kind.TEXT,
         "$5": Kind.TEXT,
-        "inf": Kind.TEXT,
+        "inf": Kind.NUMERIC,
+        "-Infinity": Kind.NUMERIC,
+        "infinite": Kind.TEXT,
         "0x1F": Kind.TEXT,
         "TRUE": Kind.BOOLEAN,
         "no": Kind.BOOLEAN,
@@ -142,7 +144,11 @@ def test_kind_rules_on_tricky_tokens() -> None:
         "2024-02-30": Kind.TEXT,
         "2024-01-05T10:20:30Z": Kind.DATETIME,
         "2024-01-05 10:20:30.123+02:00": Kind.DATETIME,
-        "05/01/2024": Kind.TEXT,
+        "05/01/2024": Kind.DATETIME,  # day or month first: decided by the column
+        "31/02/2024": Kind.TEXT,  # a real date in neither order
+        "1/2-2024": Kind.TEXT,  # two different separators
+        "2024/02/29": Kind.DATETIME,
+        "05/01/24": Kind.TEXT,  # two-digit years are not guessed
         "20240105": Kind.NUMERIC,
     }
     body = "v\n" + "\n".join(f'"{v}"' for v in values) + "\n"
@@ -152,6 +158,9 @@ def test_kind_rules_on_tricky_tokens() -> None:
         got = {value.strip() if value else value for _, value in column.kind_examples(kind)}
         want = {v.strip() for v, k in values.items() if k is kind}
         assert got == want, kind
+    assert column.infinite_count == 3
+    assert {v for _, v in column.infinite_examples()} == {"1e999", "inf", "-Infinity"}
+    assert column.moments.count == column.numeric_count - 3  # moments are over finite values
 
 
 def test_mixed_and_text_columns() -> None:

@@ -1,0 +1,35 @@
+"""Agent sheets by agent id: the workbook finds an agent's sheet here and
+never names an agent itself.
+
+An agent sheet is a function that writes one or more sheets from the
+agent's entry of the report's ``agent_results`` (status, execution time,
+summary metrics, data). ``order`` places it among the agent sheets
+(upstream's fixed order: Profiler, Drift Detection, Risk Assessment,
+Readiness, Governance, Test Coverage, then the cleaning agents' sheets).
+Adding one: a module in this package and one entry in :func:`agent_sheets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+
+from analysis_service.report.sheets import profiler
+
+SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class AgentSheet:
+    agent_id: str
+    title: str
+    order: int
+    write: SheetWriter
+
+
+def agent_sheets() -> dict[str, AgentSheet]:
+    sheets = (AgentSheet("unified-profiler", profiler.TITLE, 10, profiler.write),)
+    return {sheet.agent_id: sheet for sheet in sheets}
