@@ -36,13 +36,13 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis_service.domain.cell_kinds import NUMBER_PATTERN
 from analysis_service.domain.csv_source import CsvBatch
 from analysis_service.domain.drift.reference import (
     CategoricalReference,
     DriftReference,
     NumericReference,
 )
-from analysis_service.domain.profile import NUMBER_PATTERN
 from analysis_service.domain.sketches import TopK
 
 IntArray = npt.NDArray[np.int64]

@@ -119,7 +119,13 @@ def frame(values: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"v": pd.Series(values, dtype=object), "row": range(len(values))})
 
 
-@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(column(), column(), st.sampled_from(list(StatisticalTest)), st.integers(1, 50))
 def test_any_columns_give_finite_mergeable_results(
     baseline: list[str], current: list[str], test: StatisticalTest, min_size: int
