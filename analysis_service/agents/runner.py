@@ -5,8 +5,8 @@ in the chunk iterators (from StorageService.ReadObject), the selected agents
 with their validated parameters, a ``cancel`` hook and a ``progress``
 callback, and gets back every agent's output, failed ones included.
 
-Failure policy: a file that is not valid CSV raises
-:class:`~analysis_service.domain.errors.InvalidCsvError` (no agent can run),
+Failure policy: a file that cannot be read as a table raises an
+:class:`~analysis_service.domain.errors.InputError` (no agent can run),
 cancellation raises :class:`~analysis_service.domain.errors.AnalysisCancelled`.
 An agent that fails (unknown id, missing baseline, an exception in its
 observer or ``finalize``) yields an error output; the others still run.
@@ -27,7 +27,7 @@ from analysis_service.agents.base import (
     ProfileAgent,
 )
 from analysis_service.agents.registry import implemented_agents
-from analysis_service.domain.csv_source import CsvStreamReader
+from analysis_service.domain.sources import SourceOptions, open_table
 from analysis_service.domain.profile import DatasetProfile, DatasetProfiler, ProfileConfig
 
 
@@ -60,8 +60,10 @@ def _profile_stream(
     observers: dict[str, BatchObserver],
     observer_errors: dict[str, AgentError],
     progress: Callable[[int, int], None] | None,
+    source: SourceOptions | None = None,
 ) -> DatasetProfile:
-    reader = CsvStreamReader(chunks, batch_rows=batch_rows, cancel=cancel)
+    # Releases its spool file when iterated to the end or garbage-collected.
+    reader = open_table(chunks, options=source, batch_rows=batch_rows, cancel=cancel)
     profiler = DatasetProfiler(reader.columns, config)
     make_observers(reader.columns)
     for batch in reader:
@@ -88,10 +90,14 @@ def run_profile_agents(
     cancel: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
     agents: Mapping[str, ProfileAgent] | None = None,
+    primary_source: SourceOptions | None = None,
+    baseline_source: SourceOptions | None = None,
 ) -> ProfileRun:
     """Profiles ``primary`` once (and ``baseline`` if an agent needs it) and
     finalizes every requested agent. ``progress(rows, bytes_read)`` is called
-    after each primary batch. ``agents`` defaults to every implemented one."""
+    after each primary batch. ``agents`` defaults to every implemented one.
+    ``primary_source``/``baseline_source`` say how to read each file (slot,
+    name, accepted formats, sheet, limits); any CSV, JSON or XLSX by default."""
     started = time.perf_counter()
     config = config or ProfileConfig()
     agents = dict(agents) if agents is not None else implemented_agents()
@@ -131,6 +137,7 @@ def run_profile_agents(
         observers=observers,
         observer_errors=errors,
         progress=progress,
+        source=primary_source,
     )
     baseline_profile = None
     wants_baseline = any(
@@ -146,6 +153,7 @@ def run_profile_agents(
             observers={},
             observer_errors={},
             progress=None,
+            source=baseline_source or SourceOptions(slot="baseline"),
         )
 
     outputs: list[AgentOutput] = []

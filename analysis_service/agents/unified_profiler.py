@@ -44,6 +44,7 @@ from analysis_service.domain.profile import (
     OutlierCount,
     as_jsonable_number,
 )
+from analysis_service.domain.sources import SourceStats, describe_renamed
 from dqcommon.tools.catalog import UNIFIED_PROFILER
 
 AGENT_ID = UNIFIED_PROFILER.agent_id
@@ -344,6 +345,8 @@ def _quality_summary(fields: list[_FieldResult], params: Mapping[str, Any]) -> d
 
 
 def _source(profile: DatasetProfile) -> dict[str, Any]:
+    """What the reader decided about the file (format, encoding and its
+    evidence, dialect, sheet, renamed columns, notes)."""
     source = profile.source
     return {
         "encoding": source.encoding,
@@ -351,6 +354,7 @@ def _source(profile: DatasetProfile) -> dict[str, Any]:
         "delimiter": source.delimiter,
         "bytes_read": source.bytes_read,
         "replaced_characters": source.replaced_characters,
+        **source.describe(),
     }
 
 
@@ -653,12 +657,33 @@ def _alerts(
                 ids,
                 "low",
                 "encoding",
-                f"The file is not UTF-8; it was read as {source.encoding}",
+                f"The file is not UTF-8; it was read as {source.encoding} "
+                f"({source.encoding_evidence})",
                 [],
                 "Prefer UTF-8 exports so that every tool reads the text the same way",
             )
         )
+    if source.renamed_columns or source.nul_bytes_removed or source.notes:
+        alerts.append(_source_alert(ids, source))
     return alerts
+
+
+def _source_alert(ids: _Ids, source: SourceStats) -> dict[str, Any]:
+    """One alert with what the reader changed or decided about the file."""
+    parts = list(source.notes)
+    renamed = [r.name for r in source.renamed_columns]
+    if source.renamed_columns:
+        parts.insert(0, describe_renamed(source.renamed_columns))
+    if source.nul_bytes_removed:
+        parts.append(f"{source.nul_bytes_removed:,} NUL (zero) bytes were removed from the text")
+    return _alert(
+        ids,
+        "low" if not renamed and not source.nul_bytes_removed else "medium",
+        "source",
+        "; ".join(parts),
+        renamed or [],
+        "Give every column a unique name in the source" if renamed else "No action needed",
+    )
 
 
 def _type_conflict(f: _FieldResult) -> bool:

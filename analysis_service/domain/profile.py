@@ -12,7 +12,10 @@ Type evidence
 
     * numeric: ``[+-]digits[.digits][e±digits]`` (scientific notation
       included, thousands separators and currency signs not), finite in
-      float64; "integral" when it is ``[+-]digits`` only;
+      float64; "integral" when it is ``[+-]digits`` only; when the source's
+      reader decided the file writes a decimal comma
+      (``batch.stats.decimal == ","``, CSV only) the separator is ``,``
+      instead, so ``3,14`` is the number 3.14 while the cell keeps its text;
     * boolean: true/false/yes/no/t/f/y/n in any case (``0``/``1`` are
       numbers, never booleans);
     * datetime: ISO-8601-like ``YYYY-MM-DD`` with an optional ``T``/space
@@ -41,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -51,7 +54,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis_service.domain.csv_source import CsvBatch, CsvStats
+from analysis_service.domain.sources import SourceStats as CsvStats
+from analysis_service.domain.sources import TableBatch as CsvBatch
 from analysis_service.domain.sketches import (
     DistinctEstimate,
     DistinctState,
@@ -64,6 +68,8 @@ from analysis_service.domain.sketches import (
 
 INT_PATTERN = r"^[+-]?\d+$"
 NUMBER_PATTERN = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+#: The same with a decimal comma (CSV sources whose reader decided ``decimal=","``).
+NUMBER_PATTERN_DECIMAL_COMMA = r"^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$"
 DATETIME_PATTERN = (
     r"^\d{4}-\d{2}-\d{2}"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
@@ -95,6 +101,37 @@ class ProfileConfig:
     extremes_k: int = 1000
     type_threshold: float = 0.95
     max_example_chars: int = 200
+    #: Worst-case state of all columns together: a wide table gets smaller
+    #: exact buffers per column (see :meth:`fitted`), so memory is bounded in
+    #: the number of columns too, not only in the rows.
+    state_budget_bytes: int = 512 * 1024 * 1024
+
+    def column_bytes(self) -> int:
+        """Estimated worst-case state of one column at these caps."""
+        return (
+            8 * self.exact_quantile_limit
+            + 120 * self.exact_distinct_limit
+            + 200 * self.top_k_cap
+            + 32 * self.extremes_k
+            + 5 * self.examples_per_kind * (self.max_example_chars + 80)
+        )
+
+    def fitted(self, columns: int) -> ProfileConfig:
+        """These caps, scaled down (with floors) so that ``columns`` columns
+        stay within :attr:`state_budget_bytes`; unchanged when they fit.
+        Past a cap each state switches to its sketch and says so."""
+        budget = self.state_budget_bytes / max(1, columns)
+        if self.column_bytes() <= budget:
+            return self
+        f = budget / self.column_bytes()
+        return replace(
+            self,
+            exact_quantile_limit=max(1_000, int(self.exact_quantile_limit * f)),
+            exact_distinct_limit=max(256, int(self.exact_distinct_limit * f)),
+            top_k_cap=max(64, int(self.top_k_cap * f)),
+            extremes_k=max(50, int(self.extremes_k * f)),
+            examples_per_kind=max(10, int(self.examples_per_kind * f)),
+        )
 
 
 class Kind(Enum):
@@ -243,7 +280,9 @@ class ColumnState:
         self.examples = {kind: RowSample(cap=cfg.examples_per_kind) for kind in Kind}
 
     # -- one batch -----------------------------------------------------------
-    def consume(self, column: pa.Array, first_row: int, bool_set: pa.Array) -> None:
+    def consume(
+        self, column: pa.Array, first_row: int, bool_set: pa.Array, decimal: str = "."
+    ) -> None:
         n = len(column)
         if n == 0:
             return
@@ -271,7 +310,7 @@ class ColumnState:
         self.blanks += int(blank.sum())
 
         kinds_left = ~blank
-        numeric = self._numbers(trimmed, rows)
+        numeric = self._numbers(trimmed, rows, decimal)
         kinds_left &= ~numeric
         boolean = self._booleans(trimmed, kinds_left, bool_set)
         kinds_left &= ~boolean
@@ -305,13 +344,17 @@ class ColumnState:
         taken = values.take(pa.array(positions, type=pa.int64())).to_pylist()
         return [v if v is None or len(v) <= limit else v[: limit - 1] + "…" for v in taken]
 
-    def _numbers(self, trimmed: pa.Array, rows: IntArray) -> npt.NDArray[np.bool_]:
-        mask = pc.match_substring_regex(trimmed, NUMBER_PATTERN).to_numpy(zero_copy_only=False)
+    def _numbers(
+        self, trimmed: pa.Array, rows: IntArray, decimal: str = "."
+    ) -> npt.NDArray[np.bool_]:
+        pattern = NUMBER_PATTERN if decimal == "." else NUMBER_PATTERN_DECIMAL_COMMA
+        mask = pc.match_substring_regex(trimmed, pattern).to_numpy(zero_copy_only=False)
         if not mask.any():
             return mask
         positions = np.flatnonzero(mask)
         candidates = trimmed.take(pa.array(positions, type=pa.int64()))
-        numbers = pc.cast(candidates, pa.float64()).to_numpy(zero_copy_only=False)
+        as_text = pc.replace_substring(candidates, ",", ".") if decimal != "." else candidates
+        numbers = pc.cast(as_text, pa.float64()).to_numpy(zero_copy_only=False)
         finite = np.isfinite(numbers)
         integral = pc.match_substring_regex(candidates, INT_PATTERN).to_numpy(zero_copy_only=False)
         if not finite.all():  # e.g. 1e999: does not fit a float64, so not a number here
@@ -668,7 +711,7 @@ class DatasetProfiler:
     """Accumulates a :class:`DatasetProfile` over batches, in one pass."""
 
     def __init__(self, columns: list[str], config: ProfileConfig | None = None) -> None:
-        self.config = config or ProfileConfig()
+        self.config = (config or ProfileConfig()).fitted(len(columns))
         self._columns = list(columns)
         self._states = [ColumnState(name, self.config) for name in self._columns]
         self._bool_set = _bool_value_set()
@@ -683,9 +726,10 @@ class DatasetProfiler:
         frame = batch.frame
         if list(frame.columns) != self._columns:
             raise ValueError("batch columns differ from the profiler's columns")
+        decimal = batch.stats.decimal
         for state, name in zip(self._states, self._columns, strict=True):
             array = pa.array(frame[name], type=pa.large_string(), from_pandas=True)
-            state.consume(array, batch.first_row, self._bool_set)
+            state.consume(array, batch.first_row, self._bool_set, decimal)
         self.rows += len(frame)
         self._source = batch.stats
 
@@ -697,10 +741,9 @@ class DatasetProfiler:
             mine.merge(theirs)
         self.rows += other.rows
         a, b = self._source, other._source
-        self._source = CsvStats(
-            encoding=a.encoding if a.bytes_read else b.encoding,
+        self._source = replace(
+            a if a.bytes_read else b,
             bom=a.bom or b.bom,
-            delimiter=a.delimiter if a.bytes_read else b.delimiter,
             bytes_read=a.bytes_read + b.bytes_read,
             replaced_characters=a.replaced_characters + b.replaced_characters,
             rows=self.rows,

@@ -252,7 +252,7 @@ def test_workbook_sheets_and_values(profiled: ProfileRun) -> None:
 
 def test_invalid_csv_raises_before_agents() -> None:
     with pytest.raises(InvalidCsvError):
-        run(b"a,a\n1,2\n")
+        run(b"a,b\n1,2\n3\n")
 
 
 def test_pii_rules() -> None:

@@ -167,7 +167,7 @@ def test_upload_urls_can_be_requested_again_while_uploading(use_cases):
     [
         ({"secondary": CSV}, "INVALID_FILE_SLOT", "files.secondary"),
         (
-            {"primary": UploadRequest("data.xlsx", "text/csv", 10)},
+            {"primary": UploadRequest("data.parquet", "text/csv", 10)},
             "INVALID_FILE_TYPE",
             "files.primary.filename",
         ),
