@@ -27,8 +27,8 @@ from analysis_service.agents.base import (
     ProfileAgent,
 )
 from analysis_service.agents.registry import implemented_agents
-from analysis_service.domain.sources import SourceOptions, open_table
 from analysis_service.domain.profile import DatasetProfile, DatasetProfiler, ProfileConfig
+from analysis_service.domain.sources import SourceOptions, open_table
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis_service.domain.sources import SourceStats as CsvStats
-from analysis_service.domain.sources import TableBatch as CsvBatch
 from analysis_service.domain.sketches import (
     DistinctEstimate,
     DistinctState,
@@ -65,6 +63,8 @@ from analysis_service.domain.sketches import (
     TopK,
     TopKEntry,
 )
+from analysis_service.domain.sources import SourceStats as CsvStats
+from analysis_service.domain.sources import TableBatch as CsvBatch
 
 INT_PATTERN = r"^[+-]?\d+$"
 NUMBER_PATTERN = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"

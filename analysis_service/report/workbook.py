@@ -6,6 +6,13 @@ because it read keys no agent produced is filled from the report (records
 analysed, grade, per-field completeness/uniqueness/distinct, affected
 fields, row-level agent and description). Only non-empty sheets are
 written; agent sheets only for agents that succeeded.
+
+Data never becomes a formula: a text starting with ``=`` (a cell value,
+a column name) is written as a string cell, not as the formula openpyxl
+would otherwise make of it, and characters that XML cannot hold (control
+characters from a damaged source) are replaced by U+FFFD instead of failing
+the report. Texts starting with ``+``, ``-`` or ``@`` are strings in .xlsx
+already (only CSV consumers evaluate those).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -31,13 +39,27 @@ def _value(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     text = value if isinstance(value, str) else str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """A value for ``sheet.append``: a text that openpyxl would take for a
+    formula becomes an explicit string cell."""
+    plain = _value(value)
+    if isinstance(plain, str) and plain.startswith("="):
+        cell = WriteOnlyCell(sheet, value=plain)
+        cell.data_type = "s"
+        return cell
+    return plain
 
 
 def _styled(
     sheet: WriteOnlyWorksheet, value: Any, font: Font | None = None, fill: PatternFill | None = None
 ) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=_value(value))
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
     if font is not None:
         cell.font = font
     if fill is not None:
@@ -61,12 +83,12 @@ def _header(sheet: WriteOnlyWorksheet, names: Sequence[str]) -> None:
 
 def _pairs(sheet: WriteOnlyWorksheet, pairs: Iterable[tuple[str, Any]]) -> None:
     for key, value in pairs:
-        sheet.append([_styled(sheet, key, Font(bold=True)), _value(value)])
+        sheet.append([_styled(sheet, key, Font(bold=True)), _cell(sheet, value)])
 
 
 def _rows(sheet: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]]) -> None:
     for row in rows:
-        sheet.append([_value(v) for v in row])
+        sheet.append([_cell(sheet, v) for v in row])
 
 
 def _new_sheet(book: Workbook, title: str, widths: Sequence[int]) -> WriteOnlyWorksheet:

@@ -303,8 +303,7 @@ PROFILE_TOOL = ToolDef(
         _table_slot(
             "baseline",
             False,
-            "Reference dataset for drift detection (same columns as primary; CSV, JSON or "
-            "Excel).",
+            "Reference dataset for drift detection (same columns as primary; CSV, JSON or Excel).",
             required_by=("drift-detector",),
         ),
         _PARAMETERS_FILE,

@@ -118,14 +118,15 @@ def _what_else(archive: zipfile.ZipFile) -> str:
         return _OPENDOCUMENT[mimetype]
     names = set(archive.namelist())
     if "META-INF/MANIFEST.MF" in names:
-        return "a Java archive (.jar)"
+        return "a Java archive (.jar), not an Excel workbook"
     files = [n for n in archive.namelist() if not n.endswith("/")]
     shown = ", ".join(files[:3]) + (f" and {len(files) - 3:,} more" if len(files) > 3 else "")
     data = [n for n in files if n.lower().endswith(_DATA_SUFFIXES)]
-    advice = f": extract {data[0]} and upload it instead" if len(data) == 1 else ""
     if not files:
         return "an empty ZIP archive"
-    return f"a ZIP archive (containing {shown}){advice}"
+    if len(data) == 1:
+        return f"a ZIP archive (containing {shown}): extract {data[0]} and upload it instead"
+    return f"a ZIP archive (containing {shown}): upload the data file itself, not an archive"
 
 
 def inspect_zip(handle: IO[bytes], size: int, limits: ReaderLimits) -> Workbook:
@@ -146,7 +147,10 @@ def inspect_zip(handle: IO[bytes], size: int, limits: ReaderLimits) -> Workbook:
         try:
             types = _read_small(archive, "[Content_Types].xml", limits.xlsx_max_loaded_part_bytes)
             if not any(t in types for t in _SPREADSHEET_TYPES):
-                raise InvalidFileFormatError(f"The file is {_what_else(archive)}")
+                what = _what_else(archive)
+                if "ZIP archive" not in what:
+                    what += "; save the table as Excel (.xlsx) or CSV and upload that"
+                raise InvalidFileFormatError(f"The file is {what}")
         except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, RuntimeError):
             raise _damaged() from None
     if any(i.flag_bits & 0x1 for i in infos):
@@ -156,9 +160,10 @@ def inspect_zip(handle: IO[bytes], size: int, limits: ReaderLimits) -> Workbook:
     total = sum(i.file_size for i in infos)
     if total > limits.xlsx_max_uncompressed_bytes:
         raise DecompressionLimitError(
-            f"The workbook would expand from {_size(size)} to {_size(total)} when unpacked, "
-            f"more than the {_size(limits.xlsx_max_uncompressed_bytes)} allowed (a zip bomb, or "
-            "a workbook too large to analyse); save the sheet as CSV and upload that instead"
+            f"The workbook would expand from {_size(size)} to {_size(total)} ({total:,} bytes) "
+            f"when unpacked, more than the {limits.xlsx_max_uncompressed_bytes:,} bytes allowed "
+            "(a zip bomb, or a workbook too large to analyse); save the sheet as CSV and upload "
+            "that instead"
         )
     for info in infos:
         ratio = info.file_size / max(1, info.compress_size)

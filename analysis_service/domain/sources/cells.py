@@ -47,8 +47,6 @@ def text_of(value: Any, *, na_tokens: bool = False) -> str | None:
             return None
         return repr(value)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None and value.time() == dt.time(0):
-            return value.date().isoformat()
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()

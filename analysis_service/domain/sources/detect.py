@@ -120,9 +120,11 @@ def sniff(head: bytes) -> Sniffed:
             evidence=f"no byte-order mark, but the zero bytes are laid out as in {wide} text",
         )
     if head and head.count(0) == len(head):
-        return Sniffed("other", what="nothing but zero bytes (the file was probably never fully written)")
+        return Sniffed(
+            "other", what="nothing but zero bytes (it was probably never completely written)"
+        )
     if _binary(head):
-        return Sniffed("other", what="binary data, not text")
+        return Sniffed("other", what="binary data (not text)")
     if _MARKUP.match(head[:512]):
         kind = "an HTML page" if b"html" in head[:512].lower() else "an XML or SVG document"
         return Sniffed("other", what=kind)

@@ -88,9 +88,7 @@ class _Candidate:
     order: int
 
 
-def _records(
-    text: str, delimiter: str, quotechar: str, escapechar: str | None
-) -> list[list[str]]:
+def _records(text: str, delimiter: str, quotechar: str, escapechar: str | None) -> list[list[str]]:
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=delimiter,

@@ -84,7 +84,7 @@ def _accepted(formats: tuple[str, ...]) -> str:
 
 
 def _refuse(what: str, declared: str, formats: tuple[str, ...]) -> InvalidFileFormatError:
-    claimed = f", not a {FORMAT_NAMES[declared]} file" if declared else ""
+    claimed = f"; it is not a {FORMAT_NAMES[declared]} file" if declared else ""
     return InvalidFileFormatError(
         f"The file is {what}{claimed}. Upload the data itself as {_accepted(formats)}."
     )

@@ -133,7 +133,7 @@ class _Records:
                     if self._fill():
                         start = self._pos
                         continue
-                raise self._malformed(exc, number) from None
+                raise self._malformed(exc, number, line) from None
             except RecursionError:
                 raise NestingTooDeepError(
                     f"Record {number:,} (line {line:,}) is nested more than a thousand levels "
@@ -152,16 +152,19 @@ class _Records:
             row=line,
         )
 
-    def _malformed(self, exc: json.JSONDecodeError, number: int) -> InvalidJsonError:
+    def _malformed(self, exc: json.JSONDecodeError, number: int, start: int) -> InvalidJsonError:
         pos = min(exc.pos, len(self._buf))
         line, column = self.line_at(pos), self._column_at(pos)
         if self.layout == "lines":
-            advice = "fix or remove that line: every line must be one complete JSON object"
-        else:
-            advice = "the file must be one JSON array of objects"
+            return InvalidJsonError(
+                f"Line {start:,} is not valid JSON: {exc.msg} (at line {line:,}, column "
+                f"{column:,}). Fix or remove that line: every line of a JSON Lines file must be "
+                "one complete JSON object",
+                row=start,
+            )
         return InvalidJsonError(
-            f"The JSON is malformed at line {line:,}, column {column:,} (record {number:,}): "
-            f"{exc.msg}; {advice}",
+            f"Record {number:,} of the JSON array (starting on line {start:,}) is not valid "
+            f"JSON: {exc.msg} (at line {line:,}, column {column:,})",
             row=line,
         )
 
@@ -252,8 +255,7 @@ def _flatten(record: dict[str, Any], max_depth: int, line: int) -> dict[str, str
                 break
             if isinstance(value, list) and _too_deep(value, max_depth - len(stack)):
                 raise NestingTooDeepError(
-                    f"The record on line {line:,} nests arrays more than {max_depth:,} levels "
-                    "deep",
+                    f"The record on line {line:,} nests arrays more than {max_depth:,} levels deep",
                     row=line,
                 )
             flat[name] = None if isinstance(value, dict) else text_of(value)

@@ -36,7 +36,7 @@ def _too_large(limit: int, what: str) -> FileTooLargeError:
 def spool_raw(raw: RawChunks, work_dir: Path | None, max_bytes: int) -> IO[bytes]:
     """Copies the rest of ``raw`` to an anonymous temporary file (positioned
     at 0). Raises :class:`FileTooLargeError` past ``max_bytes``."""
-    handle = tempfile.TemporaryFile(prefix="dq-spool-", dir=work_dir)
+    handle = tempfile.TemporaryFile(prefix="dq-spool-", dir=work_dir)  # noqa: SIM115 - returned
     try:
         written = 0
         while (piece := raw.next()) is not None:
@@ -55,7 +55,7 @@ class RecordSpool:
     """Record batches written one after another, read back in order."""
 
     def __init__(self, work_dir: Path | None, max_bytes: int) -> None:
-        self._file = tempfile.TemporaryFile(prefix="dq-records-", dir=work_dir)
+        self._file = tempfile.TemporaryFile(prefix="dq-records-", dir=work_dir)  # noqa: SIM115
         self._max = max_bytes
         self._segments: list[tuple[int, int]] = []
         self.bytes = 0

@@ -13,8 +13,9 @@ Random access
 
 Safety
     :func:`.archive.inspect_zip` refuses what is not a workbook, encrypted
-    parts and zip bombs before openpyxl sees the file; XML entity bombs are
-    refused by expat's own amplification limit (Python's expat ≥ 2.4).
+    parts and zip bombs before openpyxl sees the file; XML that declares
+    entities (billion laughs, external entities) is refused by defusedxml,
+    which openpyxl uses when it is installed and which parses the sheet here.
 
 Reading
     openpyxl opens the workbook in read-only mode (sheet list, shared
@@ -49,6 +50,9 @@ from typing import IO, Any
 import numpy as np
 import openpyxl
 import pyarrow as pa
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code, is_datetime
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 from analysis_service.domain.errors import (
@@ -87,6 +91,13 @@ def _column_index(letters: str) -> int:
     return index
 
 
+def _entities() -> InvalidWorkbookError:
+    return InvalidWorkbookError(
+        "The workbook declares XML entities, which Excel never writes (an XML bomb or an "
+        "attempt to read other files); it is not opened"
+    )
+
+
 def _damaged(detail: str = "") -> InvalidWorkbookError:
     extra = f" ({detail})" if detail else ""
     return InvalidWorkbookError(
@@ -101,6 +112,8 @@ class _Book:
     def __init__(self, handle: IO[bytes], sheet: str | None) -> None:
         try:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+        except DefusedXmlException:
+            raise _entities() from None
         except ET.ParseError as exc:
             raise _damaged(f"invalid XML: {exc}") from None
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
@@ -138,12 +151,21 @@ class _Book:
         # openpyxl's read-only internals (pinned version; a unit test guards them).
         self.path: str = chosen._worksheet_path
         self.shared: list[str] = chosen._shared_strings
-        self.date_styles: set[int] = set(book._date_formats)
         self.duration_styles: set[int] = set(book._timedelta_formats)
         self.epoch: dt.datetime = book.epoch
+        # Style -> "date", "datetime" or "time": a date-only cell becomes 2024-01-31,
+        # a date-time cell 2024-01-31 00:00:00 even at midnight.
+        self.date_kinds: dict[int, str] = {}
+        for index in book._date_formats:
+            number_format = book._cell_styles[index].numFmtId
+            if number_format >= BUILTIN_FORMATS_MAX_SIZE:
+                code = book._number_formats[number_format - BUILTIN_FORMATS_MAX_SIZE]
+            else:
+                code = builtin_format_code(number_format) or ""
+            self.date_kinds[index] = is_datetime(code) or "datetime"
 
     def open_sheet(self) -> IO[bytes]:
-        return self.book._archive.open(self.path)  # type: ignore[no-any-return]
+        return self.book._archive.open(self.path)  # type: ignore[no-any-return,unused-ignore]
 
     def close(self) -> None:
         self.book.close()
@@ -189,14 +211,20 @@ class _SheetRows:
         except ValueError:
             return raw
         style = int(element.get("s", "0") or 0)
-        if style in self._book.date_styles:
-            try:
-                return from_excel(
-                    number, self._book.epoch, timedelta=style in self._book.duration_styles
-                )
-            except (OverflowError, ValueError):
-                return number
-        return number
+        date_kind = self._book.date_kinds.get(style)
+        if date_kind is None:
+            return number
+        try:
+            value = from_excel(
+                number, self._book.epoch, timedelta=style in self._book.duration_styles
+            )
+        except (OverflowError, ValueError):
+            return number
+        if date_kind == "date" and isinstance(value, dt.datetime):
+            return value.date()
+        if date_kind == "time" and isinstance(value, dt.datetime):
+            return value.time()
+        return value
 
     def __iter__(self) -> Iterator[tuple[int, list[tuple[int, Any]]]]:
         row_number = 0
@@ -205,7 +233,7 @@ class _SheetRows:
             cells: list[tuple[int, Any]] = []
             column = 0
             try:
-                for event, element in ET.iterparse(source, events=("start", "end")):
+                for event, element in iterparse(source, events=("start", "end")):
                     tag = element.tag
                     if event == "start":
                         if tag == _SHEET_DATA:
@@ -232,6 +260,8 @@ class _SheetRows:
                             cells = []
                         if sheet_data is not None:
                             sheet_data.clear()  # keep memory at one row
+            except DefusedXmlException:
+                raise _entities() from None
             except ET.ParseError as exc:
                 raise _damaged(f"invalid XML: {exc}") from None
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -280,7 +310,9 @@ class XlsxReader:
             names[column - 1] = text_of(value) or ""
         self.columns, self._renamed = unique_names(names)
         self._batch_rows = self._limits.rows_per_batch(batch_rows, len(self.columns))
-        self._notes = ["The workbook contains macros; they were not run."] if workbook.macros else []
+        self._notes = (
+            ["The workbook contains macros; they were not run."] if workbook.macros else []
+        )
 
     def _header(self) -> tuple[int, list[tuple[int, Any]]]:
         for row_number, cells in self._iterator:
@@ -342,7 +374,7 @@ class XlsxReader:
             for row_number, cells in self._iterator:
                 self._blank += max(0, row_number - previous - 1)
                 previous = row_number
-                filled = [None] * width
+                filled: list[str | None] = [None] * width
                 for column, value in cells:
                     if column > width:
                         raise InvalidWorkbookError(
