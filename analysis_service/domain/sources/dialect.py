@@ -67,8 +67,8 @@ def _quotechar(text: str) -> str:
     counts = {}
     for quote in ('"', "'"):
         q = re.escape(quote)
-        pattern = rf"(?:^|[,;\t|])[ ]*{q}[^{q}\n\r]*{q}[ ]*(?=[,;\t|\r\n]|$)"
-        counts[quote] = len(re.findall(pattern, text, flags=re.MULTILINE))
+        pattern = rf"(?:^|(?<=[,;\t|\r\n]))[ ]*{q}[^{q}\n\r]*{q}[ ]*(?=[,;\t|\r\n]|$)"
+        counts[quote] = len(re.findall(pattern, text))
     return "'" if counts["'"] > 0 and counts['"'] == 0 else '"'
 
 
