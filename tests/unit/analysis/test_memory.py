@@ -89,7 +89,8 @@ def _jsonl(records: int) -> Iterator[bytes]:
         n = min(2_000, records - start)
         values = rng.lognormal(3, 1, n)
         yield "".join(
-            f'{{"amount": {v:.2f}, "user": "user{start + i}", "extra": {{"k{(start + i) % 7}": 1}}}}\n'
+            f'{{"amount": {v:.2f}, "user": "user{start + i}", '
+            f'"extra": {{"k{(start + i) % 7}": 1}}}}\n'
             for i, v in enumerate(values)
         ).encode()
 
@@ -162,7 +163,7 @@ def test_profile_state_is_bounded_in_the_number_of_columns() -> None:
         for batch in reader:
             profiler.consume(batch)
         profile = profiler.finish()
-        current, peak = tracemalloc.get_traced_memory()
+        _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert profile.rows == 10 and len(profile.columns) == columns

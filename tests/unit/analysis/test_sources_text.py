@@ -111,7 +111,7 @@ def test_dialect_writes_the_file_back_as_it_came() -> None:
 
 
 def test_decimal_comma_is_read_as_numbers_but_kept_as_text() -> None:
-    data = "item;price;code\nA;3,14;1,2,3\nB;2,5;4\nC;10;5\n".encode()
+    data = b"item;price;code\nA;3,14;1,2,3\nB;2,5;4\nC;10;5\n"
     reader = open_table([data])
     profiler = DatasetProfiler(reader.columns)
     batches = list(reader)
@@ -141,12 +141,12 @@ def test_content_decides_not_the_name() -> None:
     assert "named as CSV but contains JSON" in reader.stats.notes[0]
     reader, _ = read(b"a,b\n1,2\n", name="data.json")
     assert reader.stats.format == "csv"
-    with pytest.raises(InvalidFileFormatError, match="JSON text.*CSV or Excel"):
+    with pytest.raises(InvalidFileFormatError, match=r"JSON text.*CSV or Excel"):
         read(b'{"a": 1}\n', name="d.json", formats=("csv", "xlsx"))
 
 
 def test_bracketed_csv_headers_are_not_json() -> None:
-    reader, frame = read(b"[id],[name]\n1,x\n", 1 << 20)
+    reader, _ = read(b"[id],[name]\n1,x\n", 1 << 20)
     assert reader.stats.format == "csv" and reader.columns == ["[id]", "[name]"]
 
 
