@@ -106,20 +106,26 @@ def _damaged(detail: str = "") -> InvalidWorkbookError:
     )
 
 
+def _load_error(exc: BaseException) -> InvalidWorkbookError:
+    """What openpyxl's failure means (it wraps the cause in a ValueError)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return _entities()
+        if isinstance(cause, ET.ParseError):
+            return _damaged(f"invalid XML: {cause}")
+        cause = cause.__cause__ or cause.__context__
+    return _damaged(type(exc).__name__)
+
+
 class _Book:
     """What openpyxl read of the workbook, and the one sheet we read."""
 
     def __init__(self, handle: IO[bytes], sheet: str | None) -> None:
         try:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
-        except DefusedXmlException:
-            raise _entities() from None
-        except ET.ParseError as exc:
-            raise _damaged(f"invalid XML: {exc}") from None
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-            raise _damaged(type(exc).__name__) from None
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on bad files
-            raise _damaged(type(exc).__name__) from None
+            raise _load_error(exc) from None
         self.book = book
         try:
             self._choose(sheet)
