@@ -181,7 +181,7 @@ def test_workbook_with_macros_and_the_openpyxl_internals_we_use() -> None:
 
 
 def test_old_xls_and_an_xlsx_slot_that_refuses_json() -> None:
-    with pytest.raises(InvalidFileFormatError, match="old-format Excel .xls workbook"):
+    with pytest.raises(InvalidFileFormatError, match=r"old-format Excel \.xls workbook"):
         read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), name="old.xls")
     with pytest.raises(InvalidFileFormatError, match="Excel workbook or another ZIP archive"):
         read(workbook(("S", [["a"]])), formats=("csv",))
