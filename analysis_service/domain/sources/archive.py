@@ -5,7 +5,9 @@ the end-of-central-directory record itself (so an archive with millions of
 entries is refused before :mod:`zipfile` builds an object per entry), then
 tells an Excel workbook from Word or PowerPoint documents, OpenDocument
 files and plain archives, and checks a workbook against the expansion
-limits using the sizes its directory declares. Those sizes are binding:
+limits using the sizes its directory declares, and refuses XML parts that
+declare a DTD (the way to entity bombs and external entities; Excel never
+writes one), so the fast C parser can read the rest. The sizes are binding:
 :mod:`zipfile` never inflates a member past its declared size (it fails the
 CRC check instead), so a member that lies about its size cannot expand
 further than declared.
@@ -13,6 +15,7 @@ further than declared.
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -49,6 +52,8 @@ _OPENDOCUMENT = {
 # Parts openpyxl loads whole into memory when it opens a workbook.
 _LOADED_PARTS = ("xl/sharedStrings.xml", "xl/styles.xml", "xl/workbook.xml", "[Content_Types].xml")
 _DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".xlsx")
+_PROLOG_BYTES = 16 * 1024
+_ROOT = re.compile(rb"<(?![?!])")
 
 
 def _size(value: int) -> str:
@@ -129,6 +134,31 @@ def _what_else(archive: zipfile.ZipFile) -> str:
     return f"a ZIP archive (containing {shown}): upload the data file itself, not an archive"
 
 
+def _refuse_dtds(handle: IO[bytes], parts: list[zipfile.ZipInfo]) -> None:
+    """A DTD can only stand before the root element: read each part's start."""
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            for info in parts:
+                with archive.open(info) as part:
+                    head = part.read(_PROLOG_BYTES)
+                root = _ROOT.search(head)
+                prolog = head[: root.start()] if root else head
+                if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+                    raise InvalidWorkbookError(
+                        f"The workbook part {info.filename} declares a DTD, which Excel never "
+                        "writes (the way to XML entity bombs and to reading other files); it "
+                        "is not opened"
+                    )
+                if root is None and len(head) == _PROLOG_BYTES:
+                    raise InvalidWorkbookError(
+                        f"The workbook part {info.filename} has no XML element in its first "
+                        f"{_PROLOG_BYTES // 1024} KiB; it is not a workbook Excel would write"
+                    )
+    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, RuntimeError):
+        raise _damaged() from None
+
+
 def inspect_zip(handle: IO[bytes], size: int, limits: ReaderLimits) -> Workbook:
     """Raises unless ``handle`` is an Excel workbook within the limits."""
     entries, directory = _directory_extent(handle, size)
@@ -180,6 +210,7 @@ def inspect_zip(handle: IO[bytes], size: int, limits: ReaderLimits) -> Workbook:
                 f"than the {_size(limits.xlsx_max_loaded_part_bytes)} that may be loaded at "
                 "once; save the sheet as CSV and upload that instead"
             )
+    _refuse_dtds(handle, [i for i in infos if i.filename.endswith((".xml", ".rels"))])
     return Workbook(
         members=len(infos),
         uncompressed_bytes=total,

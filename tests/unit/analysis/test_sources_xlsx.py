@@ -155,7 +155,7 @@ def test_a_value_without_a_column_name_is_refused_with_its_cell() -> None:
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
             '<sheetData><row r="1"><c t="inlineStr"><is><t>&b;</t></is></c></row>' + SHEET_TAIL,
             InvalidWorkbookError,
-            "declares XML entities",
+            "declares a DTD",
         ),
     ],
 )
