@@ -228,7 +228,15 @@ def main(argv: list[str] | None = None) -> int:
                 inputs[competitor.fmt] = (convert(path, competitor.fmt, rows), rows)
             source, rows = inputs[competitor.fmt]
             proc = subprocess.run(
-                [sys.executable, "-m", "bench.profile_bench", "--child", name, "--csv", str(source)],
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.profile_bench",
+                    "--child",
+                    name,
+                    "--csv",
+                    str(source),
+                ],
                 capture_output=True,
                 text=True,
                 check=False,

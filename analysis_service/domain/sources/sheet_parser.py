@@ -118,6 +118,17 @@ class SheetRows:
         formula = phonetic = False
         inline: list[str] = []
         value_of = self._value
+        columns: dict[str, int] = {}  # cell reference letters -> column (they repeat every row)
+
+        def column_of(reference: str) -> int:
+            letters = reference.rstrip("0123456789")
+            index = columns.get(letters)
+            if index is None:
+                match = _REFERENCE.match(reference)
+                if match is None:
+                    return column + 1
+                index = columns[letters] = column_index(match.group(1))
+            return index
 
         def start(name: str, attrs: dict[str, str]) -> None:
             nonlocal row_number, column, cells, collecting, kind, style, raw, formula, phonetic
@@ -125,8 +136,7 @@ class SheetRows:
                 collecting = []
             elif name == _CELL:
                 reference = attrs.get("r")
-                match = _REFERENCE.match(reference) if reference else None
-                column = column_index(match.group(1)) if match else column + 1
+                column = column_of(reference) if reference else column + 1
                 if column > MAX_COLUMNS:
                     raise damaged(f"cell {reference} is beyond Excel's last column")
                 kind = attrs.get("t", "n")
