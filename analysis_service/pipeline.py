@@ -14,7 +14,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,12 +22,13 @@ import grpc
 
 from analysis_service.agents.base import AgentOutput, AgentStatus, ProfileAgent
 from analysis_service.agents.runner import AgentRequest, run_profile_agents, uses_baseline
-from analysis_service.domain.errors import AnalysisCancelled, InvalidCsvError
+from analysis_service.domain.errors import AnalysisCancelled, InputError, TooManyColumnsError
+from analysis_service.domain.sources import FORMATS, ReaderLimits, SourceOptions
 from analysis_service.report import build_report, json_bytes, write_workbook
 from dataquality.storage.v1 import storage_service_pb2 as storage_pb
 from dqcommon.errors import ServiceError
 from dqcommon.naming import output_object_name
-from dqcommon.tools import Catalog, ToolDef
+from dqcommon.tools import FILE_OPTIONS_KEY, Catalog, ToolDef
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class PipelineConfig:
     batch_rows: int = 50_000
     progress_interval_seconds: float = 0.25
     work_dir: Path | None = None
+    limits: ReaderLimits = field(default_factory=ReaderLimits)
 
 
 # Progress budget of an analysis (percent of the analysis, not of the task).
@@ -197,13 +199,13 @@ def run_job(
             cancel=cancelled,
             progress=on_batch,
             agents=agents,
+            primary_source=_source_options(job, primary, catalog, config),
+            baseline_source=_source_options(job, baseline, catalog, config) if baseline else None,
         )
-    except InvalidCsvError as exc:
-        raise ServiceError(
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "INVALID_CSV",
-            f"The primary file is not a readable CSV file: {exc}",
-        ) from None
+    except InputError as exc:
+        if cancelled():  # a stream cut short by the cancellation is not the file's fault
+            raise AnalysisCancelled() from None
+        raise _input_error(job, exc) from None
     if cancelled():
         raise AnalysisCancelled()
 
@@ -284,6 +286,44 @@ def run_job(
         },
     )
     return Result(outputs=tuple(outputs), agents=finished, execution_time_ms=elapsed)
+
+
+def _source_options(
+    job: Job, item: InputRef, catalog: Catalog, config: PipelineConfig
+) -> SourceOptions:
+    """How to read one input: the formats its slot accepts, its file
+    options (``parameters["files"][slot]``, e.g. the sheet), the limits."""
+    tool = catalog.tool(job.tool_id)
+    spec = tool.slot(item.slot) if tool else None
+    formats = tuple(f for f in spec.formats if f in FORMATS) if spec else FORMATS
+    options = dict(job.parameters.get(FILE_OPTIONS_KEY, {}).get(item.slot) or {})
+    sheet = options.get("sheet")
+    return SourceOptions(
+        slot=item.slot,
+        name=item.original_filename or item.ref.name,
+        formats=formats or FORMATS,
+        sheet=sheet if isinstance(sheet, str) and sheet else None,
+        limits=config.limits,
+        work_dir=config.work_dir,
+    )
+
+
+def _input_error(job: Job, exc: InputError) -> ServiceError:
+    """A file that cannot be read fails the task with the reader's code."""
+    slot = exc.slot or "primary"
+    item = job.inputs.get(slot)
+    name = f" '{item.original_filename}'" if item is not None and item.original_filename else ""
+    metadata = {"slot": slot}
+    if exc.row is not None:
+        metadata["row"] = str(exc.row)
+    if isinstance(exc, TooManyColumnsError):
+        metadata.update(columns=str(exc.columns), limit=str(exc.limit))
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        exc.code,
+        f"The {slot} file{name} cannot be analysed: {exc}",
+        metadata=metadata,
+    )
 
 
 def declared_order(tool: ToolDef, agents: Sequence[str]) -> tuple[str, ...]:

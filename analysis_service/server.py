@@ -14,6 +14,7 @@ from analysis_service.adapters.storage import InputStorage
 from analysis_service.agents.base import ProfileAgent
 from analysis_service.config import AnalysisSettings
 from analysis_service.domain.errors import AnalysisCancelled
+from analysis_service.domain.sources import ReaderLimits
 from analysis_service.pipeline import Event, Job, PipelineConfig, Result, run_job
 from analysis_service.servicer import AnalysisServicer, Capacity
 from dataquality.analysis.v1 import analysis_service_pb2, analysis_service_pb2_grpc
@@ -40,6 +41,16 @@ async def create_app(
         batch_rows=settings.csv_batch_rows,
         progress_interval_seconds=settings.progress_interval_seconds,
         work_dir=settings.work_dir,
+        limits=ReaderLimits(
+            max_columns=settings.max_columns,
+            batch_cells=settings.batch_cells,
+            max_record_bytes=settings.max_record_bytes,
+            spool_max_bytes=settings.spool_max_bytes,
+            json_max_depth=settings.json_max_depth,
+            xlsx_max_uncompressed_bytes=settings.xlsx_max_uncompressed_bytes,
+            xlsx_max_compression_ratio=settings.xlsx_max_compression_ratio,
+            xlsx_max_loaded_part_bytes=settings.xlsx_max_loaded_part_bytes,
+        ),
     )
     executor = ThreadPoolExecutor(
         max_workers=settings.max_concurrent, thread_name_prefix="analysis"

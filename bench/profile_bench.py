@@ -13,9 +13,12 @@ Competitors (add more to ``COMPETITORS``; one that cannot be imported is
 skipped with a note):
 
 * ``streaming`` - ours: the file read in 1 MiB chunks as they would arrive
-  from storage, the agent runner (``CsvStreamReader`` + ``DatasetProfiler``,
-  full-row duplicates included) + the unified-profiler agent + the JSON
-  report;
+  from storage, the agent runner (``open_table`` +
+  ``DatasetProfiler``, full-row duplicates included) + the unified-profiler
+  agent + the JSON report;
+* ``streaming_json``, ``streaming_xlsx`` - the same, on the same data
+  written as JSON Lines and as an Excel workbook (the workbook has at most
+  ``--xlsx-rows`` rows: openpyxl writes it slowly), for MB/s per format;
 * ``pandas`` - ``pd.read_csv`` of the whole file, then describe, nunique,
   value_counts, quantiles, skew and kurt per column (less than we compute:
   no type evidence, outliers, text stats or report);
@@ -75,6 +78,34 @@ def generate_csv(path: Path, rows: int, seed: int = 42) -> None:
             frame.to_csv(out, index=False, header=start == 0)
 
 
+def convert(csv_path: Path, fmt: str, rows: int) -> Path:
+    """The first ``rows`` rows of the generated CSV as JSON Lines or XLSX,
+    with typed values (numbers, booleans, dates as the format holds them)."""
+    target = csv_path.with_suffix(f".{fmt}")
+    chunks = pd.read_csv(
+        csv_path, chunksize=100_000, nrows=rows, dtype={"code": object, "signup": object}
+    )
+    if fmt == "json":
+        with target.open("w", encoding="utf-8") as out:
+            for chunk in chunks:
+                out.write(chunk.to_json(orient="records", lines=True))
+        return target
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("data")
+    header = True
+    for chunk in chunks:
+        if header:
+            sheet.append(list(chunk.columns))
+            header = False
+        chunk["signup"] = pd.to_datetime(chunk["signup"]).dt.date
+        for row in chunk.astype(object).itertuples(index=False):
+            sheet.append([None if pd.isna(v) else v for v in row])
+    book.save(target)
+    return target
+
+
 def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -132,12 +163,15 @@ class Competitor:
     name: str
     run: Callable[[Path], dict[str, Any]]
     needs: str | None = None  # module that must be importable
+    fmt: str = "csv"  # the input it reads
 
 
 COMPETITORS: dict[str, Competitor] = {
     c.name: c
     for c in (
         Competitor("streaming", run_streaming),
+        Competitor("streaming_json", run_streaming, fmt="json"),
+        Competitor("streaming_xlsx", run_streaming, fmt="xlsx"),
         Competitor("pandas", run_pandas),
         Competitor("ydata_profiling", run_ydata, needs="ydata_profiling"),
         Competitor("whylogs", run_whylogs, needs="whylogs"),
@@ -187,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--competitors", default=",".join(COMPETITORS))
+    parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
@@ -205,13 +240,26 @@ def main(argv: list[str] | None = None) -> int:
             f"{time.perf_counter() - started:.1f}s"
         )
         results: list[dict[str, Any]] = []
+        inputs = {"csv": (path, args.rows)}
         for name in args.competitors.split(","):
             competitor = COMPETITORS[name]
             if competitor.needs and not _importable(competitor.needs):
                 results.append({"competitor": name, "skipped": f"{competitor.needs} not installed"})
                 continue
+            if competitor.fmt not in inputs:
+                rows = min(args.rows, args.xlsx_rows) if competitor.fmt == "xlsx" else args.rows
+                inputs[competitor.fmt] = (convert(path, competitor.fmt, rows), rows)
+            source, rows = inputs[competitor.fmt]
             proc = subprocess.run(
-                [sys.executable, "-m", "bench.profile_bench", "--child", name, "--csv", str(path)],
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.profile_bench",
+                    "--child",
+                    name,
+                    "--csv",
+                    str(source),
+                ],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -224,9 +272,11 @@ def main(argv: list[str] | None = None) -> int:
             results.append(
                 {
                     "competitor": name,
+                    "format": competitor.fmt,
+                    "file_mb": source.stat().st_size / 1e6,
                     **measured,
-                    "rows_per_s": args.rows / wall,
-                    "mb_per_s": size / 1e6 / wall,
+                    "rows_per_s": rows / wall,
+                    "mb_per_s": source.stat().st_size / 1e6 / wall,
                 }
             )
 

@@ -14,18 +14,19 @@ Order of work
     4. Agents are finalized in request order; each sees the published
        results of the agents finalized before it.
 
-Reading happens in one place (:func:`_read`), the only user of
-``CsvStreamReader``.
+Reading happens in one place (:func:`_read`), the only user of the
+reader factory :func:`~analysis_service.domain.sources.open_table` (CSV,
+JSON or XLSX, decided by content).
 
 An agent's ``execution_time_ms`` is the wall time its result needed: the
 shared pass(es) it used, plus its own observers and ``finalize`` (the shared
 part is counted for every agent; the task's total is measured separately).
 
-Failure policy: a primary that is not valid CSV raises
-:class:`~analysis_service.domain.errors.InvalidCsvError` (no agent can run),
+Failure policy: a primary that cannot be read as a table raises an
+:class:`~analysis_service.domain.errors.InputError` (no agent can run),
 cancellation raises :class:`~analysis_service.domain.errors.AnalysisCancelled`.
-A baseline that is not valid CSV fails only the agents that need it
-(``INVALID_BASELINE``). An agent that fails (unknown id, parameters its
+A baseline that cannot be read fails only the agents that need it
+(``INVALID_BASELINE``, with the reader's reason). An agent that fails (unknown id, parameters its
 dataclass refuses, missing baseline, an exception in its observer or in
 ``finalize``) yields an error output; the others still run.
 """
@@ -49,9 +50,9 @@ from analysis_service.agents.base import (
 )
 from analysis_service.agents.params import AgentParams, ParameterMismatch
 from analysis_service.agents.registry import implemented_agents
-from analysis_service.domain.csv_source import CsvStreamReader
-from analysis_service.domain.errors import InvalidCsvError
+from analysis_service.domain.errors import InputError
 from analysis_service.domain.profile import DatasetProfile, DatasetProfiler, ProfileConfig
+from analysis_service.domain.sources import SourceOptions, open_table
 
 Progress = Callable[[int, int], None]
 
@@ -98,13 +99,15 @@ def _read(
     errors: dict[str, AgentError],
     progress: Callable[[int, int], None] | None,
     own_seconds: dict[str, float],
+    source: SourceOptions | None = None,
 ) -> tuple[DatasetProfile, float]:
     """One pass over one file: the shared profile plus the observers made
     from its column names (an observer that raises is dropped and its
     agent fails). Returns the profile and the pass's seconds without the
     observers (which go to ``own_seconds`` by agent)."""
     started = time.perf_counter()
-    reader = CsvStreamReader(chunks, batch_rows=batch_rows, cancel=cancel)
+    # Releases its spool file when iterated to the end or garbage-collected.
+    reader = open_table(chunks, options=source, batch_rows=batch_rows, cancel=cancel)
     profiler = DatasetProfiler(reader.columns, config)
     observers = make_observers(list(reader.columns))
     spent = 0.0
@@ -194,6 +197,8 @@ def run_profile_agents(
     cancel: Callable[[], bool] | None = None,
     progress: Progress | None = None,
     agents: Mapping[str, ProfileAgent[Any]] | None = None,
+    primary_source: SourceOptions | None = None,
+    baseline_source: SourceOptions | None = None,
 ) -> ProfileRun:
     """Profiles the baseline (if an agent uses it) and then ``primary``,
     once each, and finalizes every requested agent.
@@ -201,6 +206,8 @@ def run_profile_agents(
     ``progress(rows, bytes)`` is called after each batch, with the rows of
     the file being read and the bytes read so far over both files (baseline
     first). ``agents`` defaults to every implemented one.
+    ``primary_source``/``baseline_source`` say how to read each file (slot,
+    name, accepted formats, sheet, limits); any CSV, JSON or XLSX by default.
     """
     started = time.perf_counter()
     config = config or ProfileConfig()
@@ -242,13 +249,14 @@ def run_profile_agents(
                 errors=errors,
                 progress=baseline_progress,
                 own_seconds=own_seconds,
+                source=baseline_source or SourceOptions(slot="baseline"),
             )
-        except InvalidCsvError as exc:
+        except InputError as exc:
             for item in wanted:
                 errors.setdefault(
                     item.request.agent_id,
                     AgentError(
-                        "INVALID_BASELINE", f"The baseline file is not a readable CSV file: {exc}"
+                        "INVALID_BASELINE", f"The baseline file cannot be read ({exc.code}): {exc}"
                     ),
                 )
 
@@ -275,6 +283,7 @@ def run_profile_agents(
         errors=errors,
         progress=primary_progress,
         own_seconds=own_seconds,
+        source=primary_source,
     )
 
     by_id = {s.request.agent_id: s for s in selected}

@@ -43,6 +43,24 @@ import pyarrow.compute as pc
 
 INT_PATTERN = r"^[+-]?\d+$"
 NUMBER_PATTERN = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+#: The same with a decimal comma (CSV sources whose reader decided ``decimal=","``):
+#: ``3,14`` is then the number 3.14 while the cell keeps its text.
+NUMBER_PATTERN_DECIMAL_COMMA = r"^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$"
+
+
+def number_pattern(decimal: str = ".") -> str:
+    """The numeric pattern for a source's decimal separator."""
+    return NUMBER_PATTERN if decimal == "." else NUMBER_PATTERN_DECIMAL_COMMA
+
+
+def as_float64(texts: pa.Array, decimal: str = ".") -> pa.Array:
+    """Casts numeric-looking texts (already matched by :func:`number_pattern`)
+    to float64, honouring the decimal separator."""
+    if decimal != ".":
+        texts = pc.replace_substring(texts, decimal, ".")
+    return pc.cast(texts, pa.float64())
+
+
 DATETIME_PATTERN = (
     r"^\d{4}-\d{2}-\d{2}"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
@@ -118,8 +136,9 @@ def _numpy(array: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
     return np.asarray(array.to_numpy(zero_copy_only=False))
 
 
-def classify(values: pa.Array, tokens: pa.Array | None = None) -> Classified:
-    """Classifies every value of a string array without nulls."""
+def classify(values: pa.Array, tokens: pa.Array | None = None, decimal: str = ".") -> Classified:
+    """Classifies every value of a string array without nulls (``decimal``:
+    the source's decimal separator, see :func:`number_pattern`)."""
     k = len(values)
     tokens = tokens if tokens is not None else token_set()
     trimmed = pc.utf8_trim_whitespace(values)
@@ -133,11 +152,11 @@ def classify(values: pa.Array, tokens: pa.Array | None = None) -> Classified:
     codes[blank] = BLANK
     left = ~blank
 
-    numeric = _numpy(pc.match_substring_regex(trimmed, NUMBER_PATTERN)) & left
+    numeric = _numpy(pc.match_substring_regex(trimmed, number_pattern(decimal))) & left
     if numeric.any():
         positions = np.flatnonzero(numeric)
         candidates = trimmed.take(pa.array(positions, type=pa.int64()))
-        numbers[positions] = _numpy(pc.cast(candidates, pa.float64()))
+        numbers[positions] = _numpy(as_float64(candidates, decimal))
         integral[positions] = _numpy(pc.match_substring_regex(candidates, INT_PATTERN))
         overflow = positions[~np.isfinite(numbers[positions])]
         infinite[overflow] = True

@@ -10,7 +10,7 @@ combines the states of two readers of disjoint rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,37 @@ class ProfileConfig:
     max_example_chars: int = 200
     duplicate_row_cap: int = 1 << 20
     count_duplicate_rows: bool = True
+    #: Worst-case state of all columns together: a wide table gets smaller
+    #: exact buffers per column (see :meth:`fitted`), so memory is bounded in
+    #: the number of columns too, not only in the rows.
+    state_budget_bytes: int = 512 * 1024 * 1024
+
+    def column_bytes(self) -> int:
+        """Estimated worst-case state of one column at these caps."""
+        return (
+            8 * self.exact_quantile_limit
+            + 120 * self.exact_distinct_limit
+            + 200 * self.top_k_cap
+            + 32 * self.extremes_k
+            + 6 * self.examples_per_kind * (self.max_example_chars + 80)
+        )
+
+    def fitted(self, columns: int) -> ProfileConfig:
+        """These caps, scaled down (with floors) so that ``columns`` columns
+        stay within :attr:`state_budget_bytes`; unchanged when they fit.
+        Past a cap each state switches to its sketch and says so."""
+        budget = self.state_budget_bytes / max(1, columns)
+        if self.column_bytes() <= budget:
+            return self
+        f = budget / self.column_bytes()
+        return replace(
+            self,
+            exact_quantile_limit=max(1_000, int(self.exact_quantile_limit * f)),
+            exact_distinct_limit=max(256, int(self.exact_distinct_limit * f)),
+            top_k_cap=max(64, int(self.top_k_cap * f)),
+            extremes_k=max(50, int(self.extremes_k * f)),
+            examples_per_kind=max(10, int(self.examples_per_kind * f)),
+        )
 
 
 # --- bounded row samples ------------------------------------------------------
@@ -198,10 +229,15 @@ class ColumnState:
 
     # -- one batch -----------------------------------------------------------
     def consume(
-        self, column: pa.Array | pa.ChunkedArray, first_row: int, tokens: pa.Array
+        self,
+        column: pa.Array | pa.ChunkedArray,
+        first_row: int,
+        tokens: pa.Array,
+        decimal: str = ".",
     ) -> HashArray:
         """Adds one batch of the column (rows ``first_row``...); returns the
-        cells' hashes (for duplicate rows)."""
+        cells' hashes (for duplicate rows). ``decimal`` is the source's
+        decimal separator."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         n = len(column)
@@ -230,7 +266,7 @@ class ColumnState:
         self.top.update(distinct_values, counts)
         self.lengths.update(pc.utf8_length(dictionary).to_numpy(zero_copy_only=False), counts)
 
-        kinds = cell_kinds.classify(dictionary, tokens)
+        kinds = cell_kinds.classify(dictionary, tokens, decimal)
         self._count_kinds(kinds, counts)
         self._numbers(kinds, counts, codes, rows)
         row_codes = kinds.codes[codes]

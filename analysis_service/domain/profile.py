@@ -31,7 +31,7 @@ type evidence; nulls follow the reader (pandas' default NA tokens).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -126,7 +126,7 @@ class DatasetProfiler:
     """Accumulates a :class:`DatasetProfile` over batches, in one pass."""
 
     def __init__(self, columns: list[str], config: ProfileConfig | None = None) -> None:
-        self.config = config or ProfileConfig()
+        self.config = (config or ProfileConfig()).fitted(len(columns))
         self._columns = list(columns)
         self._states = [ColumnState(name, self.config) for name in self._columns]
         self._tokens = cell_kinds.token_set()
@@ -149,9 +149,10 @@ class DatasetProfiler:
         if list(frame.columns) != self._columns:
             raise ValueError("batch columns differ from the profiler's columns")
         row_hashes: HashArray | None = None
+        decimal = batch.stats.decimal
         for state, name in zip(self._states, self._columns, strict=True):
             array = pa.array(frame[name], type=pa.large_string(), from_pandas=True)
-            cells = state.consume(array, batch.first_row, self._tokens)
+            cells = state.consume(array, batch.first_row, self._tokens, decimal)
             if self._duplicates is not None:
                 row_hashes = combine_row_hashes(row_hashes, cells)
         if self._duplicates is not None and row_hashes is not None:
@@ -169,10 +170,9 @@ class DatasetProfiler:
             self._duplicates.merge(other._duplicates)
         self.rows += other.rows
         a, b = self._source, other._source
-        self._source = CsvStats(
-            encoding=a.encoding if a.bytes_read else b.encoding,
+        self._source = replace(
+            a if a.bytes_read else b,
             bom=a.bom or b.bom,
-            delimiter=a.delimiter if a.bytes_read else b.delimiter,
             bytes_read=a.bytes_read + b.bytes_read,
             replaced_characters=a.replaced_characters + b.replaced_characters,
             rows=self.rows,

@@ -460,7 +460,8 @@ class TopK:
     cap: int = 1024
     total: int = 0
     error: int = 0
-    _counts: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"), repr=False)
+    # Created with the first values: a column that never has any costs nothing.
+    _counts: pd.Series | None = field(default=None, repr=False)
 
     @property
     def is_exact(self) -> bool:
@@ -493,12 +494,13 @@ class TopK:
         self._absorb(batch, total, error)
 
     def merge(self, other: TopK) -> None:
-        self._absorb(other._counts, other.total, other.error)
+        if other._counts is not None:
+            self._absorb(other._counts, other.total, other.error)
 
     def _absorb(self, counts: pd.Series, total: int, error: int) -> None:
         if len(counts) == 0 and total == 0:
             return
-        if len(self._counts) == 0:
+        if self._counts is None or len(self._counts) == 0:
             combined = counts.astype(np.int64).copy()
         else:
             combined = self._counts.add(counts, fill_value=0).astype(np.int64)
@@ -514,7 +516,7 @@ class TopK:
 
     def top(self, n: int) -> list[TopKEntry]:
         """The ``n`` largest counters, ties broken by value for stable output."""
-        if n <= 0 or len(self._counts) == 0:
+        if n <= 0 or self._counts is None or len(self._counts) == 0:
             return []
         frame = pd.DataFrame(
             {"value": self._counts.index.astype(str), "count": self._counts.to_numpy()}
@@ -526,4 +528,4 @@ class TopK:
         ]
 
     def counters(self) -> int:
-        return len(self._counts)
+        return 0 if self._counts is None else len(self._counts)

@@ -138,14 +138,34 @@ CSV_CONTENT_TYPES = (
 )
 
 
-def _csv_slot(
-    slot: str, required: bool, description: str, required_by: tuple[str, ...] = ()
+JSON_CONTENT_TYPES = ("application/json", "application/x-ndjson", "application/jsonl")
+XLSX_CONTENT_TYPES = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    # What some browsers and tools send for a file they do not know.
+    "application/octet-stream",
+)
+_CONTENT_TYPES = {"csv": CSV_CONTENT_TYPES, "json": JSON_CONTENT_TYPES, "xlsx": XLSX_CONTENT_TYPES}
+
+#: Key of the parameters object that holds per-file options, beside the
+#: agent ids: ``{"files": {"primary": {"sheet": "Sales"}}}``.
+FILE_OPTIONS_KEY = "files"
+
+
+def _table_slot(
+    slot: str,
+    required: bool,
+    description: str,
+    required_by: tuple[str, ...] = (),
+    formats: tuple[str, ...] = ("csv", "json", "xlsx"),
 ) -> FileSlotDef:
+    """A slot for a data table. The analysis reads the content (not the
+    extension), so any declared content type of the accepted formats is
+    fine for any of their extensions."""
     return FileSlotDef(
         slot=slot,
         required=required,
-        formats=("csv",),
-        content_types=CSV_CONTENT_TYPES,
+        formats=formats,
+        content_types=tuple(dict.fromkeys(t for f in formats for t in _CONTENT_TYPES[f])),
         max_size_bytes=500 * MIB,
         description=description,
         required_by_agents=required_by,
@@ -274,11 +294,16 @@ PROFILE_TOOL = ToolDef(
     category="source",
     report_prefix="profile_my_data",
     files=(
-        _csv_slot("primary", True, "The dataset to profile (CSV with a header row)."),
-        _csv_slot(
+        _table_slot(
+            "primary",
+            True,
+            "The dataset to profile: CSV with a header row, JSON (an array of objects or "
+            "JSON Lines) or Excel (.xlsx, first sheet unless the file option 'sheet' names one).",
+        ),
+        _table_slot(
             "baseline",
             False,
-            "Reference dataset for drift detection (same columns as primary).",
+            "Reference dataset for drift detection (same columns as primary; CSV, JSON or Excel).",
             required_by=("drift-detector",),
         ),
         _PARAMETERS_FILE,
@@ -407,7 +432,13 @@ CLEAN_TOOL = ToolDef(
     category="shape",
     report_prefix="clean_my_data",
     files=(
-        _csv_slot("primary", True, "The dataset to clean (CSV with a header row)."),
+        _table_slot(
+            "primary",
+            True,
+            "The dataset to clean: CSV with a header row or Excel (.xlsx, first sheet unless "
+            "the file option 'sheet' names one).",
+            formats=("csv", "xlsx"),
+        ),
         _PARAMETERS_FILE,
     ),
     agents=(

@@ -4,16 +4,30 @@ Parameters are one JSON object keyed by agent id, each value an object of
 that agent's parameters. Validation reports every violation at once (the
 frontend shows them next to the fields), and returns the effective values:
 each selected agent's defaults overlaid with what the user gave.
+
+Beside the agent ids, the key ``files`` (:data:`FILE_OPTIONS_KEY`) holds
+options of the input files, by slot: ``{"files": {"primary": {"sheet":
+"Sales"}}}`` reads the worksheet "Sales" of an Excel primary file.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from dqcommon.tools.catalog import AgentDef, ParamDef, ParamType, ToolDef
+from dqcommon.tools.catalog import (
+    FILE_OPTIONS_KEY,
+    PARAMETERS_SLOT,
+    AgentDef,
+    ParamDef,
+    ParamType,
+    ToolDef,
+)
+
+#: Options a file may have, with what each must be.
+FILE_OPTIONS = {"sheet": "the name of a worksheet of an Excel file (1 to 31 characters)"}
 
 
 @dataclass(frozen=True)
@@ -27,9 +41,18 @@ class Violation:
 
 @dataclass(frozen=True)
 class ValidatedParameters:
-    """Effective parameters of the selected agents, defaults filled in."""
+    """Effective parameters of the selected agents, defaults filled in, and
+    the file options by slot."""
 
     by_agent: dict[str, dict[str, Any]]
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def for_analysis(self) -> dict[str, dict[str, Any]]:
+        """What the analysis receives: the agents' parameters and, under
+        :data:`FILE_OPTIONS_KEY`, the file options (when there are any)."""
+        if not self.files:
+            return dict(self.by_agent)
+        return {**self.by_agent, FILE_OPTIONS_KEY: {k: dict(v) for k, v in self.files.items()}}
 
 
 class ParameterError(Exception):
@@ -58,9 +81,15 @@ def validate_parameters(
     else:
         given = raw
 
+    files: dict[str, dict[str, Any]] = {}
     for agent_id, values in given.items():
-        agent = tool.agent(agent_id)
         path = f"{root}.{agent_id}"
+        if agent_id == FILE_OPTIONS_KEY:
+            violations.extend(_check_files(tool, values, path))
+            if isinstance(values, Mapping):
+                files = {k: dict(v) for k, v in values.items() if isinstance(v, Mapping)}
+            continue
+        agent = tool.agent(agent_id)
         if agent is None:
             known = ", ".join(a.agent_id for a in tool.agents)
             violations.append(
@@ -88,7 +117,31 @@ def validate_parameters(
             }
         )
         effective[agent_id] = values
-    return ValidatedParameters(by_agent=effective)
+    return ValidatedParameters(by_agent=effective, files=files)
+
+
+def _check_files(tool: ToolDef, values: Any, path: str) -> list[Violation]:
+    if not isinstance(values, Mapping):
+        return [Violation(path, "must be a JSON object keyed by file slot")]
+    violations: list[Violation] = []
+    slots = [s.slot for s in tool.files if s.slot != PARAMETERS_SLOT]
+    for slot, options in values.items():
+        where = f"{path}.{slot}"
+        if slot not in slots:
+            violations.append(
+                Violation(where, f"'{slot}' is not a data file slot (slots: {', '.join(slots)})")
+            )
+            continue
+        if not isinstance(options, Mapping):
+            violations.append(Violation(where, "must be a JSON object of file options"))
+            continue
+        for name, value in options.items():
+            if name not in FILE_OPTIONS:
+                known = ", ".join(FILE_OPTIONS)
+                violations.append(Violation(f"{where}.{name}", f"unknown file option ({known})"))
+            elif not isinstance(value, str) or not 1 <= len(value) <= 31:
+                violations.append(Violation(f"{where}.{name}", f"must be {FILE_OPTIONS[name]}"))
+    return violations
 
 
 def _check_agent(agent: AgentDef, values: Mapping[str, Any], path: str) -> list[Violation]:

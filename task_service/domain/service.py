@@ -51,7 +51,11 @@ log = logging.getLogger(__name__)
 
 _USER_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_DEFAULT_CONTENT_TYPE = {"csv": "text/csv", "json": "application/json"}
+_DEFAULT_CONTENT_TYPE = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @dataclass(frozen=True)
@@ -513,7 +517,8 @@ class TaskUseCases:
                     [(PARAMETERS_FILENAME, message)], PARAMETERS_FILENAME
                 ) from None
         try:
-            return validate_parameters(tool, task.agents, raw, root=PARAMETERS_FILENAME).by_agent
+            validated = validate_parameters(tool, task.agents, raw, root=PARAMETERS_FILENAME)
+            return validated.for_analysis()
         except ParameterError as exc:
             if on_error:
                 on_error(task, "INVALID_PARAMETERS", str(exc)[:1000])

@@ -183,3 +183,40 @@ def test_every_parameter_type_is_described():
             for param in agent.parameters:
                 assert param.description, (agent.agent_id, param.name)
                 assert isinstance(param.type, ParamType)
+
+
+def test_slots_declare_the_formats_the_frontend_offers():
+    assert {s.slot: s.formats for s in PROFILE.files if s.slot != "parameters"} == {
+        "primary": ("csv", "json", "xlsx"),
+        "baseline": ("csv", "json", "xlsx"),
+    }
+    primary = CLEAN.slot("primary")
+    assert primary.formats == ("csv", "xlsx")
+    assert "application/json" not in primary.content_types
+    assert "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" in (
+        primary.content_types
+    )
+
+
+def test_file_options_are_validated_and_passed_to_the_analysis():
+    raw = {"unified-profiler": {"top_n_values": 3}, "files": {"primary": {"sheet": "Sales"}}}
+    validated = validate_parameters(PROFILE, ["unified-profiler"], raw)
+    assert validated.files == {"primary": {"sheet": "Sales"}}
+    assert validated.for_analysis()["files"] == {"primary": {"sheet": "Sales"}}
+    assert validated.for_analysis()["unified-profiler"]["top_n_values"] == 3
+    assert "files" not in validate_parameters(PROFILE, ["unified-profiler"], {}).for_analysis()
+    assert violations(
+        PROFILE,
+        ["unified-profiler"],
+        {"files": {"secondary": {}, "primary": {"sheet": "", "tab": "x"}, "baseline": 3}},
+    ) == {
+        "parameters.files.secondary": "'secondary' is not a data file slot "
+        "(slots: primary, baseline)",
+        "parameters.files.primary.sheet": "must be the name of a worksheet of an Excel file "
+        "(1 to 31 characters)",
+        "parameters.files.primary.tab": "unknown file option (sheet)",
+        "parameters.files.baseline": "must be a JSON object of file options",
+    }
+    assert violations(PROFILE, ["unified-profiler"], {"files": []}) == {
+        "parameters.files": "must be a JSON object keyed by file slot"
+    }

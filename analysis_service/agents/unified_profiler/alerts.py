@@ -224,8 +224,18 @@ ALERTS: tuple[AlertRule[FieldFacts, DatasetFacts, ProfilerParams], ...] = (
         holds=lambda d, p: d.encoding != "utf-8",
         category="encoding",
         severity=Severity.LOW,
-        message="The file is not UTF-8; it was read as {dataset.encoding}",
+        message="The file is not UTF-8; it was read as {dataset.encoding} "
+        "({dataset.encoding_evidence})",
         recommendation="Prefer UTF-8 exports so that every tool reads the text the same way",
+        dataset_wide=False,
+    ),
+    AlertRule(
+        "source_changes",
+        holds=lambda d, p: bool(d.source_changes),
+        category="source",
+        severity=lambda s: Severity.MEDIUM if s.dataset.renamed_columns else Severity.LOW,
+        message="{dataset.source_changes}",
+        recommendation="Give every column a unique, non-empty name in the source",
         dataset_wide=False,
     ),
 )

@@ -31,6 +31,7 @@ from analysis_service.domain.profile import (
 )
 from analysis_service.domain.row_hashes import DuplicateRows
 from analysis_service.domain.sketches import DistinctEstimate
+from analysis_service.domain.sources import describe_renamed
 from analysis_service.findings import grade
 
 #: |z| above which a value is listed as a distribution anomaly (upstream's 3).
@@ -327,6 +328,30 @@ class DatasetFacts:
     @property
     def encoding(self) -> str:
         return self.profile.source.encoding
+
+    @property
+    def encoding_evidence(self) -> str:
+        return self.profile.source.encoding_evidence or "decided from the first 64 KiB"
+
+    @property
+    def renamed_columns(self) -> list[str]:
+        """Header names the reader had to change (empty or repeated)."""
+        return [r.name for r in self.profile.source.renamed_columns]
+
+    @property
+    def source_changes(self) -> str:
+        """What the reader changed or decided about the file, in words
+        (renamed headers, removed NUL bytes, the reader's notes); empty when
+        nothing."""
+        source = self.profile.source
+        parts = list(source.notes)
+        if source.renamed_columns:
+            parts.insert(0, describe_renamed(source.renamed_columns))
+        if source.nul_bytes_removed:
+            parts.append(
+                f"{source.nul_bytes_removed:,} NUL (zero) bytes were removed from the text"
+            )
+        return "; ".join(parts)
 
 
 def finite_or(value: float | None, default: float = 0.0) -> float:

@@ -266,6 +266,9 @@ def dataset_tree(dataset: DatasetFacts) -> dict[str, Any]:
             "delimiter": source.delimiter,
             "bytes_read": source.bytes_read,
             "replaced_characters": source.replaced_characters,
+            # What the reader decided (format, encoding evidence, dialect,
+            # sheet, renamed columns, notes).
+            **source.describe(),
         },
     }
 

@@ -123,6 +123,13 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole > 0 else 0.0
 
 
+def _finite_numbers(column: ColumnProfile) -> int:
+    """Numeric cells that are finite: the values drift compares (the
+    profile counts infinities as numbers of their own, outside moments and
+    quantiles)."""
+    return column.numeric_count - column.infinite_count
+
+
 def _numeric_share(column: ColumnProfile) -> float:
     return _share(column.numeric_count, column.classified_count)
 
@@ -157,7 +164,7 @@ def _column(
     cur_numeric = current.inferred_type.is_numeric
     kind = ColumnKind.NUMERIC if base_numeric else ColumnKind.CATEGORICAL
     if base_numeric and cur_numeric:
-        base_values, cur_values = base.numeric_count, current.numeric_count
+        base_values, cur_values = _finite_numbers(base), _finite_numbers(current)
     else:
         base_values, cur_values = base.non_null_count, current.non_null_count
     skipped = ColumnDrift(

@@ -36,7 +36,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis_service.domain.cell_kinds import NUMBER_PATTERN
+from analysis_service.domain.cell_kinds import NUMBER_PATTERN, as_float64, number_pattern
 from analysis_service.domain.csv_source import CsvBatch
 from analysis_service.domain.drift.reference import (
     CategoricalReference,
@@ -157,8 +157,9 @@ class CategoricalObservation:
 Observation = NumericObservation | CategoricalObservation
 
 
-def parse_numbers(values: pa.Array) -> tuple[npt.NDArray[np.intp], FloatArray]:
-    """(positions, values) of the cells the profile counts as numeric.
+def parse_numbers(values: pa.Array, decimal: str = ".") -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """(positions, values) of the cells the profile counts as numeric
+    (``decimal``: the source's decimal separator, as the profile reads it).
 
     Tries one Arrow cast of the cells first, then of the trimmed cells (a
     column of numbers parses in one go; every finite result of Arrow's parser
@@ -171,6 +172,13 @@ def parse_numbers(values: pa.Array) -> tuple[npt.NDArray[np.intp], FloatArray]:
     if positions.size == 0:
         return positions, np.empty(0)
     present = values.filter(pa.array(valid)) if positions.size < len(values) else values
+    if decimal != ".":  # the profile's own pattern and cast, with its separator
+        trimmed = pc.utf8_trim_whitespace(present)
+        mask = pc.match_substring_regex(trimmed, number_pattern(decimal))
+        positions = positions[mask.to_numpy(zero_copy_only=False)]
+        numbers = as_float64(trimmed.filter(mask), decimal).to_numpy(zero_copy_only=False)
+        finite = np.isfinite(numbers)
+        return positions[finite], np.asarray(numbers[finite], dtype=np.float64)
     try:  # Arrow refuses surrounding whitespace, so this only succeeds without any
         numbers = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
@@ -231,18 +239,21 @@ class DriftObserver:
         if len(frame) == 0:
             return
         first_row = batch.first_row
+        decimal = batch.stats.decimal
         for name, observation in self.observations.items():
             if name not in frame.columns:
                 continue
             column = pa.array(frame[name], type=pa.large_string(), from_pandas=True)
             if isinstance(observation, NumericObservation):
-                self._numeric(observation, column, first_row)
+                self._numeric(observation, column, first_row, decimal)
             else:
                 self._categorical(observation, column, first_row)
         self.rows += len(frame)
 
-    def _numeric(self, obs: NumericObservation, column: pa.Array, first_row: int) -> None:
-        positions, values = parse_numbers(column)
+    def _numeric(
+        self, obs: NumericObservation, column: pa.Array, first_row: int, decimal: str = "."
+    ) -> None:
+        positions, values = parse_numbers(column, decimal)
         if values.size == 0:
             return
         ref = obs.reference

@@ -27,6 +27,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -100,6 +101,9 @@ def cell(
     result = WriteOnlyCell(sheet)
     if kind is Kind.TEXT or not isinstance(value, int | float | bool):
         text = value if isinstance(value, str) else str(value)
+        # Control characters from a damaged source cannot be stored in XML:
+        # replaced, never a failed report.
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
         if len(text) > MAX_CELL_CHARS:
             text = text[: MAX_CELL_CHARS - 1] + "…"
         result.value = text

@@ -185,6 +185,40 @@ def test_a_file_that_is_not_csv_fails_the_task_with_a_clear_code(tasks):
     assert "line" in failed.error_message.lower() or "row" in failed.error_message.lower()
 
 
+def test_excel_and_json_inputs_are_processed_and_a_disguised_file_is_named(tasks):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    book.active.append(["see the Data sheet"])
+    data = book.create_sheet("Data")
+    data.append(["id", "amount"])
+    for i in range(20):
+        data.append([i, i * 1.5])
+    out = io.BytesIO()
+    book.save(out)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    task = create(tasks, {"files": {"primary": {"sheet": "Data"}}})
+    upload(tasks, task.task_id, out.getvalue(), filename="sales.xlsx", content_type=xlsx)
+    tasks.ProcessTask(pb.ProcessTaskRequest(task_id=task.task_id), metadata=USER)
+    assert wait_for(tasks, task.task_id, {S.COMPLETED, S.FAILED}).status == S.COMPLETED
+
+    task = create(tasks)
+    lines = b"".join(b'{"id": %d, "name": "n%d"}\n' % (i, i) for i in range(30))
+    upload(tasks, task.task_id, lines, filename="rows.json", content_type="application/json")
+    tasks.ProcessTask(pb.ProcessTaskRequest(task_id=task.task_id), metadata=USER)
+    assert wait_for(tasks, task.task_id, {S.COMPLETED, S.FAILED}).status == S.COMPLETED
+
+    task = create(tasks)
+    upload(tasks, task.task_id, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    tasks.ProcessTask(pb.ProcessTaskRequest(task_id=task.task_id), metadata=USER)
+    failed = wait_for(tasks, task.task_id, {S.COMPLETED, S.FAILED})
+    assert (failed.status, failed.error_code) == (S.FAILED, "INVALID_FILE_FORMAT")
+    assert "is a PNG image" in failed.error_message
+
+
 def test_another_users_task_is_forbidden_and_never_listed(tasks):
     task = create(tasks)
     error = rpc_error(tasks.GetTask, pb.GetTaskRequest(task_id=task.task_id), metadata=OTHER)

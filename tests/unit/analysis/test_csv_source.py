@@ -14,7 +14,12 @@ from analysis_service.domain.csv_source import (
     iter_csv_batches,
     sniff_delimiter,
 )
-from analysis_service.domain.errors import AnalysisCancelled, InvalidCsvError
+from analysis_service.domain.errors import (
+    AnalysisCancelled,
+    EmptyFileError,
+    InvalidCsvError,
+    RecordTooLargeError,
+)
 from tests.unit.analysis.conftest import chunked
 
 pytestmark = pytest.mark.unit
@@ -78,15 +83,20 @@ def test_first_row_and_bytes_read_progress() -> None:
 
 
 def test_empty_file() -> None:
-    with pytest.raises(InvalidCsvError, match="The file is empty"):
+    with pytest.raises(EmptyFileError, match="The file is empty"):
         list(iter_csv_batches(iter([])))
-    with pytest.raises(InvalidCsvError, match="The file is empty"):
+    with pytest.raises(EmptyFileError, match="The file is empty"):
         list(iter_csv_batches(iter([b"", b"\xef\xbb\xbf"])))
+    with pytest.raises(EmptyFileError, match="only blank lines"):
+        list(iter_csv_batches(iter([b"\n\r\n  \n"])))
 
 
-def test_blank_first_line() -> None:
-    with pytest.raises(InvalidCsvError, match="first line"):
-        list(iter_csv_batches(iter([b"\n1,2\n"])))
+def test_blank_lines_before_the_header_are_skipped() -> None:
+    reader = CsvStreamReader(iter([b"\n\r\na,b\n1,2\n"]))
+    frame = pd.concat([b.frame for b in reader])
+    assert reader.columns == ["a", "b"]
+    assert frame.to_dict("list") == {"a": ["1"], "b": ["2"]}
+    assert reader.stats.blank_rows_skipped == 2
 
 
 def test_header_only_yields_one_empty_batch() -> None:
@@ -119,12 +129,13 @@ def test_ragged_row_far_into_the_file() -> None:
         list(iter_csv_batches(chunked(body.encode(), 1 << 16), batch_rows=10_000))
 
 
-def test_duplicate_and_empty_headers() -> None:
-    with pytest.raises(InvalidCsvError, match='"id"') as caught:
-        list(iter_csv_batches(iter([b"id,name,id\n1,2,3\n"])))
-    assert "unique" in str(caught.value)
-    with pytest.raises(InvalidCsvError, match="empty name for column 2"):
-        list(iter_csv_batches(iter([b"id,,x\n1,2,3\n"])))
+def test_duplicate_and_empty_headers_are_made_unique_and_reported() -> None:
+    reader = CsvStreamReader(iter([b"id,name,id,,id_2, \n1,2,3,4,5,6\n"]))
+    frame = pd.concat([b.frame for b in reader])
+    assert reader.columns == ["id", "name", "id_3", "column_4", "id_2", "column_6"]
+    assert frame.iloc[0].tolist() == ["1", "2", "3", "4", "5", "6"]
+    renamed = [(r.position, r.original, r.name) for r in reader.stats.renamed_columns]
+    assert renamed == [(3, "id", "id_3"), (4, "", "column_4"), (6, " ", "column_6")]
 
 
 @pytest.mark.parametrize(
@@ -207,5 +218,5 @@ def test_chunks_are_pulled_lazily() -> None:
 def test_row_longer_than_a_parse_block() -> None:
     big = "x" * 1_000_000
     data = f'a,b\n1,2\n3,"{big}"\n'.encode()
-    with pytest.raises(InvalidCsvError, match="longer than"):
+    with pytest.raises(RecordTooLargeError, match="longer than"):
         list(iter_csv_batches(chunked(data, 1 << 20)))

@@ -180,4 +180,4 @@ def test_zulu() -> None:
 
 def test_invalid_csv_raises_before_agents() -> None:
     with pytest.raises(InvalidCsvError):
-        run(b"a,a\n1,2\n")
+        run(b"a,b\n1,2\n3\n")  # a ragged row

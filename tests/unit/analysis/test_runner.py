@@ -204,11 +204,12 @@ def test_failures_stay_with_their_agent() -> None:
 
 def test_an_unreadable_baseline_fails_only_the_agents_that_use_it() -> None:
     result = run(
-        [AgentRequest("drift-like"), AgentRequest("unified-profiler")], baseline=b"a,a\n1,2\n"
+        [AgentRequest("drift-like"), AgentRequest("unified-profiler")],
+        baseline=b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
     )
     drift, profiler = result.outputs
     assert drift.error is not None and drift.error.code == "INVALID_BASELINE"
-    assert "repeats the column name" in drift.error.message
+    assert "INVALID_FILE_FORMAT" in drift.error.message and "PNG" in drift.error.message
     assert profiler.ok and result.primary.rows == 250
 
 

@@ -167,7 +167,7 @@ def test_upload_urls_can_be_requested_again_while_uploading(use_cases):
     [
         ({"secondary": CSV}, "INVALID_FILE_SLOT", "files.secondary"),
         (
-            {"primary": UploadRequest("data.xlsx", "text/csv", 10)},
+            {"primary": UploadRequest("data.parquet", "text/csv", 10)},
             "INVALID_FILE_TYPE",
             "files.primary.filename",
         ),
@@ -475,3 +475,16 @@ def test_a_stale_process_request_never_requeues_a_running_task(
     error = error_of(use_cases.process_task, USER, task.task_id, None)
     assert error.reason == "TASK_ALREADY_PROCESSING"
     assert real_get(task.task_id).status is TaskStatus.PROCESSING
+
+
+def test_file_options_reach_the_analysis(use_cases, storage):
+    files = {"primary": {"sheet": "Sales"}}
+    task = new_task(use_cases, parameters={"files": files})
+    use_cases.generate_upload_urls(
+        USER,
+        task.task_id,
+        {"primary": UploadRequest("book.xlsx", "application/octet-stream", 10)},
+    )
+    upload(storage, task, name="primary.xlsx")
+    queued = use_cases.process_task(USER, task.task_id, None)
+    assert use_cases.load_parameters(queued)["files"] == files
