@@ -1,6 +1,7 @@
 """The tool catalog and parameter validation shared by the services."""
 
 from dqcommon.tools.catalog import (
+    PARAMETERS_FILE,
     PARAMETERS_FILENAME,
     PARAMETERS_SLOT,
     AgentDef,
@@ -19,6 +20,7 @@ from dqcommon.tools.parameters import (
 )
 
 __all__ = [
+    "PARAMETERS_FILE",
     "PARAMETERS_FILENAME",
     "PARAMETERS_SLOT",
     "AgentDef",
