@@ -65,11 +65,15 @@ class _Collector:
         self.items: list[Violation] = []
         self.omitted = 0
 
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= MAX_VIOLATIONS
+
     def add(self, field: str, description: str) -> None:
-        if len(self.items) < MAX_VIOLATIONS:
-            self.items.append(Violation(field, description))
-        else:
+        if self.full:
             self.omitted += 1
+        else:
+            self.items.append(Violation(field, description))
 
 
 def validate_parameters(
@@ -111,16 +115,20 @@ def _check_agent(
     agent: AgentDef, values: Mapping[str, Any], path: str, problems: _Collector
 ) -> dict[str, Any]:
     specs = {p.name: p for p in agent.parameters}
+    known = ", ".join(specs) or "none"
     accepted: dict[str, Any] = {}
     for name, value in values.items():
         spec = specs.get(name)
-        field = f"{path}.{name}"
         if spec is None:
-            known = ", ".join(specs) or "none"
-            problems.add(
-                _clip(field), f"unknown parameter of {agent.agent_id} (parameters: {known})"
-            )
+            if problems.full:
+                problems.omitted += 1
+            else:
+                problems.add(
+                    _clip(f"{path}.{name}"),
+                    f"unknown parameter of {agent.agent_id} (parameters: {known})",
+                )
             continue
+        field = f"{path}.{name}"
         if value is None:
             continue  # null: the default
         checked, problem = _check_value(spec, value)

@@ -573,3 +573,42 @@ def test_a_stale_process_request_never_requeues_a_running_task(
     error = error_of(use_cases.process_task, USER, task.task_id, None)
     assert error.reason == "TASK_ALREADY_PROCESSING"
     assert real_get(task.task_id).status is TaskStatus.PROCESSING
+
+
+# --- calls whose client has gone ------------------------------------------------
+
+
+def test_a_call_past_its_deadline_does_nothing_more(use_cases, repo, storage):
+    from task_service.domain import scope
+
+    with scope.opened(scope.CallScope(0.0)):
+        error = error_of(new_task, use_cases, parameters={"unified-profiler": {"top_n_values": 3}})
+    assert (error.code, error.reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, "SERVICE_TIMEOUT")
+    assert repo.list_for_user(USER, status=None, tool_id=None, limit=10, after=None)[1] == 0
+    assert storage.objects == {}
+
+
+def test_a_cancelled_call_stops_before_queueing(use_cases, storage, starts, repo):
+    from task_service.domain import scope
+
+    task = new_task(use_cases)
+    use_cases.generate_upload_urls(USER, task.task_id, {"primary": CSV})
+    upload(storage, task)
+    call = scope.CallScope(30.0)
+    call.cancel()
+    with scope.opened(call):
+        error = error_of(use_cases.process_task, USER, task.task_id, None)
+    assert (error.code, error.reason) == (grpc.StatusCode.CANCELLED, "SERVICE_TIMEOUT")
+    assert repo.get(task.task_id).status is TaskStatus.UPLOADING and starts == []
+
+
+def test_waits_are_bounded_by_the_calls_deadline(use_cases, storage, starts):
+    from task_service.domain import scope
+
+    task = new_task(use_cases)
+    use_cases.generate_upload_urls(USER, task.task_id, {"primary": CSV})
+    upload(storage, task)
+    with scope.opened(scope.CallScope(1.0)):
+        use_cases.process_task(USER, task.task_id, None)
+    ((_, waited),) = starts
+    assert 0 < waited <= 1.0  # not the policy's 3 s: the call has 1 s left at most
