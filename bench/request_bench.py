@@ -17,6 +17,8 @@ the same bodies through the gateway. Results go to
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import platform
 import statistics
@@ -48,10 +50,8 @@ def _time(action: Callable[[], Any], rounds: int = 5) -> float:
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(ServiceError, ParameterError):
             action()
-        except (ServiceError, ParameterError):
-            pass
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
 
@@ -66,25 +66,27 @@ def in_process() -> list[dict[str, Any]]:
         upgrade(engine)
         use_cases = TaskUseCases(
             repo=SqlTaskRepository(engine, lambda: datetime.now(UTC)),
-            storage=_NoStorage(),  # type: ignore[arg-type]
+            storage=_NoStorage(),
             catalog=catalog,
             clock=lambda: datetime.now(UTC),
             policy=TaskPolicy(),
         )
         for count in REPEATS:
             agents = ["unified-profiler"] * count
-            ms = _time(lambda a=agents: use_cases.create_task("b", "profile-my-data", a, {}))
+            ms = _time(functools.partial(use_cases.create_task, "b", "profile-my-data", agents, {}))
             rows.append({"case": f"create: agent listed {count:,} times", "ms": round(ms, 3)})
             unknown = [f"agent-{i}" for i in range(count)]
-            ms = _time(lambda a=unknown: use_cases.create_task("b", "profile-my-data", a, {}))
+            ms = _time(
+                functools.partial(use_cases.create_task, "b", "profile-my-data", unknown, {})
+            )
             rows.append({"case": f"create: {count:,} unknown agents", "ms": round(ms, 3)})
         engine.dispose()
     for count in (1_000, 50_000, 200_000):
         raw = {"unified-profiler": {f"unknown_{i}": i for i in range(count)}}
-        ms = _time(lambda r=raw: validate_parameters(tool, ["unified-profiler"], r))
+        ms = _time(functools.partial(validate_parameters, tool, ["unified-profiler"], raw))
         rows.append({"case": f"parameters: {count:,} unknown names", "ms": round(ms, 3)})
         columns = {"test-coverage-agent": {"unique_columns": [f"c{i}" for i in range(count)]}}
-        ms = _time(lambda r=columns: validate_parameters(tool, ["test-coverage-agent"], r))
+        ms = _time(functools.partial(validate_parameters, tool, ["test-coverage-agent"], columns))
         rows.append({"case": f"parameters: {count:,} column names", "ms": round(ms, 3)})
     return rows
 
