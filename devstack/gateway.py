@@ -40,6 +40,9 @@ TEMPLATE = GATEWAY_DIR / "envoy.yaml.template"
 DESCRIPTOR = REPO_ROOT / "gen" / "descriptors" / "dataquality.binpb"
 SECRET_JWKS_NAME = "jwt-secret.jwks.json"  # noqa: S105 - a file name
 MIN_SECRET_LENGTH = 32
+#: Largest transcoded response: TaskService's largest gRPC message (8 MiB)
+#: with room to spare.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 #: The frontend's origins (deployed, and its local development server).
 CONTRACT_ORIGINS = "http://localhost:5173,https://agentsium.ai,https://agensium2.netlify.app"
@@ -260,6 +263,7 @@ def render(settings: GatewaySettings, secrets_dir: Path) -> str:
         cors_origins=json.dumps(_cors_matchers(settings.cors_origins)),
         max_request_bytes=settings.max_request_bytes,
         buffer_limit_bytes=settings.max_request_bytes + 64 * 1024,
+        max_response_bytes=MAX_RESPONSE_BYTES,
     )
     config = yaml.safe_load(text)
     jwt, clusters = token_verification(settings, secrets_dir)

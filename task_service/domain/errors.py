@@ -157,6 +157,16 @@ def report_not_found(task_id: str) -> ServiceError:
     )
 
 
+def report_too_large(task_id: str, size_bytes: int, limit: int) -> ServiceError:
+    return ServiceError(
+        C.FAILED_PRECONDITION,
+        "REPORT_TOO_LARGE",
+        f"The report of this task is too large to return here ({size_bytes} bytes; at most "
+        f"{limit}). Download the JSON report from GET /tasks/{task_id}/downloads.",
+        metadata={"task_id": task_id, "size_bytes": str(size_bytes), "limit": str(limit)},
+    )
+
+
 def report_unreadable(task_id: str, why: str) -> ServiceError:
     return ServiceError(
         C.INTERNAL,

@@ -75,7 +75,8 @@ class TaskPolicy:
     upload_url_ttl_seconds: int = 900
     download_url_ttl_seconds: int = 3600
     max_parameters_bytes: int = PARAMETERS_FILE.max_size_bytes
-    max_report_bytes: int = 64 * 1024 * 1024
+    # /report is one gRPC message (8 MiB at most, with the JSON around it).
+    max_report_bytes: int = 8 * 1024 * 1024 - 256 * 1024
     # /process: how long to wait for an analysis worker to accept the task
     # before answering (QUEUED if none did by then).
     process_start_wait_seconds: float = 3.0
@@ -586,10 +587,14 @@ class TaskUseCases:
         stored = next((o for o in task.outputs if o.format == "json"), None)
         if stored is None:
             raise errors.report_not_found(task_id)
-        data = self._storage.read_small(
-            TaskObject(user_id, task_id, "outputs", stored.object_name),
-            max_bytes=self._policy.max_report_bytes,
-        )
+        obj = TaskObject(user_id, task_id, "outputs", stored.object_name)
+        info = self._storage.stat(obj)
+        if info is None:
+            raise errors.report_not_found(task_id)
+        limit = self._policy.max_report_bytes
+        if info.size_bytes > limit:
+            raise errors.report_too_large(task_id, info.size_bytes, limit)
+        data = self._storage.read_small(obj, max_bytes=limit)
         if data is None:
             raise errors.report_not_found(task_id)
         scope.check()

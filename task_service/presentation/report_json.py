@@ -35,6 +35,8 @@ _LISTS = (
 )
 #: ... and for the summaries (objects).
 _OBJECTS = (("analysisSummary", "analysis_summary"), ("issueSummary", "issue_summary"))
+#: One gRPC message at most (8 MiB), with room for its framing.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024 - 64 * 1024
 _RESERVED = {k for k, _ in _LISTS} | {k for k, _ in _OBJECTS} | {"downloads"}
 
 
@@ -73,7 +75,10 @@ def render(stored: StoredReport, *, now: datetime) -> bytes:
     document = report_document(
         parsed, task=stored.task, tool_name=stored.tool.name, files=files, now=now
     )
-    return encode(document)
+    data = encode(document)
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise errors.report_too_large(stored.task.task_id, len(data), MAX_RESPONSE_BYTES)
+    return data
 
 
 def parse_stored(data: bytes) -> dict[str, Any]:

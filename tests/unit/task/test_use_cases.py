@@ -612,3 +612,46 @@ def test_waits_are_bounded_by_the_calls_deadline(use_cases, storage, starts):
         use_cases.process_task(USER, task.task_id, None)
     ((_, waited),) = starts
     assert 0 < waited <= 1.0  # not the policy's 3 s: the call has 1 s left at most
+
+
+def completed(use_cases, repo, storage, clock, outputs):
+    """A task taken through the state machine to COMPLETED with ``outputs``."""
+    task = new_task(use_cases)
+    use_cases.generate_upload_urls(USER, task.task_id, {"primary": CSV})
+    upload(storage, task)
+    use_cases.process_task(USER, task.task_id, None)
+    repo.claim_next(owner="w", lease_until=clock.now, now=clock.now)
+    return repo.transition(
+        task.task_id,
+        allowed_from=frozenset({TaskStatus.PROCESSING}),
+        to=TaskStatus.COMPLETED,
+        reason="test",
+        lease_owner="w",
+        changes={"outputs": outputs, "lease_owner": None},
+    )
+
+
+def test_a_report_too_large_for_one_response_is_refused_clearly(use_cases, repo, storage, clock):
+    from task_service.domain.model import OutputFile
+
+    output = OutputFile("attempt-1.r.json", "r.json", "report", "json", "application/json", 9)
+    task = completed(use_cases, repo, storage, clock, (output,))
+    stored = TaskObject(USER, task.task_id, "outputs", "attempt-1.r.json")
+    storage.put(stored, b"{" + b" " * (8 * 1024 * 1024) + b"}", "application/json")
+    error = error_of(use_cases.report, USER, task.task_id)
+    assert error.reason == "REPORT_TOO_LARGE" and "downloads" in error.message
+    storage.put(stored, b'{"alerts": []}', "application/json")
+    report = use_cases.report(USER, task.task_id)
+    assert report.data == b'{"alerts": []}' and [link.output for link in report.links] == [output]
+    del storage.objects[storage.key(stored)]
+    assert error_of(use_cases.report, USER, task.task_id).reason == "REPORT_NOT_FOUND"
+
+
+def test_a_completed_task_without_a_json_report(use_cases, repo, storage, clock):
+    from task_service.domain.model import OutputFile
+
+    xlsx = OutputFile("attempt-1.r.xlsx", "r.xlsx", "report", "xlsx", "application/x", 9)
+    task = completed(use_cases, repo, storage, clock, (xlsx,))
+    error = error_of(use_cases.report, USER, task.task_id)
+    assert (error.code, error.reason) == (grpc.StatusCode.NOT_FOUND, "REPORT_NOT_FOUND")
+    assert error.message == "JSON report not found in task outputs"
