@@ -11,8 +11,8 @@ from datetime import datetime
 
 from dqcommon.errors import FieldViolation, ServiceError
 from task_service.domain import errors
-from task_service.domain.model import Task
-from task_service.domain.ports import Cursor
+from task_service.domain.model import Task, TaskStatus
+from task_service.domain.ports import Cursor, TaskRepository
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -79,3 +79,42 @@ def decode_token(token: str, fingerprint: str) -> tuple[Cursor, int]:
         raise
     except Exception:  # noqa: BLE001 - any malformed token is the same client error
         raise bad from None
+
+
+def list_page(
+    repo: TaskRepository,
+    user_id: str,
+    *,
+    status: str | None,
+    tool_id: str | None,
+    limit: int | None,
+    offset: int = 0,
+    page_token: str = "",
+) -> TaskPage:
+    """The caller's tasks, newest first: ``limit``/``offset`` pages, or
+    opaque ``page_token`` cursors (stable while tasks are added)."""
+    size, skip = check_limit(limit, offset)
+    wanted: TaskStatus | None = None
+    if status:
+        if status not in TaskStatus.__members__:
+            # As the contract says: an unknown status matches nothing.
+            return TaskPage([], 0, size, skip, "")
+        wanted = TaskStatus(status)
+    fingerprint = filters_fingerprint(status, tool_id)
+    after: Cursor | None = None
+    if page_token:
+        after, skip = decode_token(page_token, fingerprint)
+    tasks, total = repo.list_for_user(
+        user_id,
+        status=wanted,
+        tool_id=tool_id or None,
+        limit=size + 1,
+        after=after,
+        offset=0 if after is not None else skip,
+    )
+    next_token = ""
+    if len(tasks) > size:
+        tasks = tasks[:size]
+        last = tasks[-1]
+        next_token = encode_token(Cursor(last.created_at, last.task_id), fingerprint, skip + size)
+    return TaskPage(tasks, total, size, skip, next_token)

@@ -3,7 +3,6 @@ servicer runs each call in a worker thread and translates the result."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dqcommon.errors import FieldViolation, ServiceError
+from dqcommon.errors import ServiceError
 from dqcommon.tools import (
     PARAMETERS_FILE,
     PARAMETERS_FILENAME,
@@ -25,27 +24,20 @@ from dqcommon.tools import (
 )
 from task_service.domain import errors, scope
 from task_service.domain.identity import check_user_id
+from task_service.domain.inputs import InputChecks
 from task_service.domain.model import (
     STAGE_OF,
     InputFile,
-    OutputFile,
     Progress,
     Task,
     TaskEvent,
     TaskStatus,
     sources_of,
 )
-from task_service.domain.paging import (
-    TaskPage,
-    check_limit,
-    decode_token,
-    encode_token,
-    filters_fingerprint,
-)
+from task_service.domain.outputs import DownloadLink, Outputs, StoredReport
+from task_service.domain.paging import TaskPage, list_page
 from task_service.domain.ports import (
     Clock,
-    Cursor,
-    ObjectStat,
     SignedUrl,
     StoragePort,
     TaskObject,
@@ -58,10 +50,18 @@ from task_service.domain.requests import (
     check_tool_id,
     is_task_id,
 )
+from task_service.domain.stopping import StopPolicy, TaskStopper
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TaskPolicy", "TaskUseCases", "UploadRequest", "check_user_id"]
+__all__ = [
+    "DownloadLink",
+    "StoredReport",
+    "TaskPolicy",
+    "TaskUseCases",
+    "UploadRequest",
+    "check_user_id",
+]
 
 #: Asks the dispatcher to take a just-queued task now; returns once it has
 #: been handed over or refused, or after the given number of seconds.
@@ -95,24 +95,6 @@ class UploadGrant:
     signed: SignedUrl
 
 
-@dataclass(frozen=True)
-class DownloadLink:
-    """One output with its presigned URL."""
-
-    output: OutputFile
-    signed: SignedUrl
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    """A completed task's stored JSON report and its outputs' links."""
-
-    task: Task
-    tool: ToolDef
-    data: bytes
-    links: list[DownloadLink]
-
-
 def input_object_name(slot: str, fmt: str) -> str:
     """Stored name of a slot's file: the slot and a known extension only."""
     if slot == PARAMETERS_SLOT:
@@ -141,8 +123,20 @@ class TaskUseCases:
         self._clock = clock
         self._policy = policy
         self._start = start_processing
-        self._abort = abort_analysis
-        self._sleep = sleep
+        self._inputs = InputChecks(repo, storage, policy.max_parameters_bytes)
+        self._stopper = TaskStopper(
+            repo=repo,
+            storage=storage,
+            get=self.get_task,
+            abort=abort_analysis,
+            sleep=sleep,
+            policy=StopPolicy(policy.delete_wait_seconds, policy.delete_settle_seconds),
+        )
+        self._outputs = Outputs(
+            storage,
+            url_ttl_seconds=policy.download_url_ttl_seconds,
+            max_report_bytes=policy.max_report_bytes,
+        )
 
     @property
     def policy(self) -> TaskPolicy:
@@ -178,33 +172,15 @@ class TaskUseCases:
     ) -> TaskPage:
         """The caller's tasks, newest first: ``limit``/``offset`` pages, or
         opaque ``page_token`` cursors (stable while tasks are added)."""
-        size, skip = check_limit(limit, offset)
-        wanted: TaskStatus | None = None
-        if status:
-            if status not in TaskStatus.__members__:
-                # As the contract says: an unknown status matches nothing.
-                return TaskPage([], 0, size, skip, "")
-            wanted = TaskStatus(status)
-        fingerprint = filters_fingerprint(status, tool_id)
-        after: Cursor | None = None
-        if page_token:
-            after, skip = decode_token(page_token, fingerprint)
-        tasks, total = self._repo.list_for_user(
+        return list_page(
+            self._repo,
             user_id,
-            status=wanted,
-            tool_id=tool_id or None,
-            limit=size + 1,
-            after=after,
-            offset=0 if after is not None else skip,
+            status=status,
+            tool_id=tool_id,
+            limit=limit,
+            offset=offset,
+            page_token=page_token,
         )
-        next_token = ""
-        if len(tasks) > size:
-            tasks = tasks[:size]
-            last = tasks[-1]
-            next_token = encode_token(
-                Cursor(last.created_at, last.task_id), fingerprint, skip + size
-            )
-        return TaskPage(tasks, total, size, skip, next_token)
 
     def history(self, task: Task, after_id: int = 0) -> list[TaskEvent]:
         """The recorded transitions of a task after ``after_id``, oldest first."""
@@ -353,7 +329,7 @@ class TaskUseCases:
         if task.status not in allowed:
             raise self._state_error(task, "process")
         tool = self._tool(task.tool_id)
-        files = self._verified_inputs(task, tool)
+        files = self._inputs.verified(task, tool)
         scope.check()
 
         stage, percent = STAGE_OF[TaskStatus.QUEUED]
@@ -384,239 +360,36 @@ class TaskUseCases:
         self._start(task_id, scope.remaining(self._policy.process_start_wait_seconds))
         return self._repo.get(task_id) or queued
 
-    def _verified_inputs(self, task: Task, tool: ToolDef) -> dict[str, InputFile]:
-        """The inputs as stored, pinned to their entity tags; a missing,
-        empty or oversized file fails the upload (UPLOAD_FAILED)."""
-        required = set(tool.required_slots(task.agents))
-        stats: dict[str, ObjectStat] = {}
-        missing: list[str] = []
-        for slot in sorted(required | set(task.files)):
-            declared = task.files.get(slot)
-            stat = (
-                self._storage.stat(
-                    TaskObject(task.user_id, task.task_id, "inputs", declared.object_name)
-                )
-                if declared
-                else None
-            )
-            if stat is None:
-                if slot in required:
-                    missing.append(slot)
-                continue
-            stats[slot] = stat
-        if missing:
-            self._mark_upload_failed(
-                task, "FILES_NOT_FOUND", f"Required files not found: {', '.join(missing)}"
-            )
-            raise errors.files_not_found(task.task_id, missing)
-        self._check_sizes(task, tool, stats)
-
-        params_stat = stats.get(PARAMETERS_SLOT) or self._storage.stat(
-            TaskObject(task.user_id, task.task_id, "inputs", PARAMETERS_FILENAME)
-        )
-        if params_stat is not None:
-            self._load_parameters(task, tool, params_stat.etag, on_error=self._mark_upload_failed)
-
-        # Pin exactly what was verified: the analysis reads these versions
-        # (by entity tag) and fails with INPUT_CHANGED if one is replaced.
-        # Optional slots that were declared but never uploaded are dropped.
-        files = {slot: _with_etag(task.files[slot], stat) for slot, stat in stats.items()}
-        if params_stat is not None:
-            files[PARAMETERS_SLOT] = _with_etag(
-                files.get(PARAMETERS_SLOT)
-                or InputFile(
-                    PARAMETERS_SLOT,
-                    PARAMETERS_FILENAME,
-                    "application/json",
-                    params_stat.size_bytes,
-                    PARAMETERS_FILENAME,
-                ),
-                params_stat,
-            )
-        return files
-
-    def _check_sizes(self, task: Task, tool: ToolDef, stats: Mapping[str, ObjectStat]) -> None:
-        """Uploads whose size was not signed are checked here."""
-        problems = []
-        for slot, stat in stats.items():
-            spec = PARAMETERS_FILE if slot == PARAMETERS_SLOT else tool.slot(slot)
-            limit = spec.max_size_bytes if spec else PARAMETERS_FILE.max_size_bytes
-            if stat.size_bytes == 0:
-                problems.append(FieldViolation(f"files.{slot}", "the uploaded file is empty"))
-            elif stat.size_bytes > limit:
-                problems.append(
-                    FieldViolation(
-                        f"files.{slot}",
-                        f"the uploaded file has {stat.size_bytes} bytes; at most {limit} "
-                        "are accepted",
-                    )
-                )
-        if problems:
-            error = errors.file_violations("INVALID_FILE_SIZE", problems)
-            self._mark_upload_failed(task, error.reason, error.message)
-            raise error
-
     def load_parameters(self, task: Task) -> dict[str, dict[str, Any]]:
         """Effective parameters of a queued task: parameters.json (pinned to
         the version verified at process time) validated, defaults filled."""
         tool = self._tool(task.tool_id)
         pinned = task.files.get(PARAMETERS_SLOT)
-        return self._load_parameters(task, tool, pinned.etag if pinned else None)
-
-    def _load_parameters(
-        self,
-        task: Task,
-        tool: ToolDef,
-        etag: str | None,
-        on_error: Callable[[Task, str, str], None] | None = None,
-    ) -> dict[str, dict[str, Any]]:
-        raw: Any = {}
-        if etag is not None:
-            data = self._storage.read_small(
-                TaskObject(task.user_id, task.task_id, "inputs", PARAMETERS_FILENAME),
-                max_bytes=self._policy.max_parameters_bytes,
-                if_match=etag or None,
-            )
-            try:
-                raw = json.loads(data.decode("utf-8")) if data else {}
-            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-                message = f"parameters.json is not valid JSON: {str(exc)[:200]}"
-                if on_error:
-                    on_error(task, "INVALID_PARAMETERS", message)
-                raise errors.invalid_parameters(
-                    [(PARAMETERS_FILENAME, message)], PARAMETERS_FILENAME
-                ) from None
-        try:
-            return validate_parameters(tool, task.agents, raw, root=PARAMETERS_FILENAME).by_agent
-        except ParameterError as exc:
-            if on_error:
-                on_error(task, "INVALID_PARAMETERS", str(exc)[:1000])
-            raise errors.invalid_parameters(
-                ((v.field, v.description) for v in exc.violations), PARAMETERS_FILENAME, exc.omitted
-            ) from None
-
-    def _mark_upload_failed(self, task: Task, code: str, message: str) -> None:
-        stage, percent = STAGE_OF[TaskStatus.UPLOAD_FAILED]
-        self._repo.transition(
-            task.task_id,
-            allowed_from=sources_of(TaskStatus.UPLOAD_FAILED),
-            to=TaskStatus.UPLOAD_FAILED,
-            reason=message,
-            changes={
-                "error_code": code,
-                "error_message": message,
-                "progress": Progress(percent=percent, stage=stage, agents_total=len(task.agents)),
-            },
-        )
+        return self._inputs.parameters(task, tool, pinned.etag if pinned else None)
 
     # --- cancelling and deleting ---------------------------------------
 
     def cancel_task(self, user_id: str, task_id: str) -> Task:
         """Moves a non-terminal task to CANCELLED; its analysis, if any, is
-        stopped and writes nothing more. A late worker can never overwrite
-        CANCELLED (its writes are conditioned on its lease)."""
-        for _ in range(5):  # the status may move under us (QUEUED -> PROCESSING)
-            task = self.get_task(user_id, task_id)
-            if task.status.terminal:
-                raise errors.not_cancellable(task_id, task.status)
-            stage, _ = STAGE_OF[TaskStatus.CANCELLED]
-            cancelled = self._repo.transition(
-                task_id,
-                allowed_from=frozenset({task.status}),
-                to=TaskStatus.CANCELLED,
-                reason="cancelled by its owner",
-                changes={
-                    "error_code": "TASK_CANCELLED",
-                    "error_message": "The task was cancelled by its owner.",
-                    "progress": Progress(
-                        percent=task.progress.percent,
-                        stage=stage,
-                        agents_total=task.progress.agents_total,
-                        agents_completed=task.progress.agents_completed,
-                    ),
-                },
-            )
-            if cancelled is not None:
-                log.info("task cancelled", extra={"task_id": task_id, "was": task.status.value})
-                self._abort(task_id)
-                return cancelled
-        current = self.get_task(user_id, task_id)
-        raise errors.invalid_state(
-            task_id, current.status, "The task is changing status; please retry the cancel."
-        )
+        stopped and writes nothing more."""
+        return self._stopper.cancel(user_id, task_id)
 
     def delete_task(self, user_id: str, task_id: str) -> int:
         """Deletes the task and every object under its prefix; returns how
-        many objects were deleted. A running analysis is cancelled first and
-        given time to stop, so no object is left behind."""
-        task = self.get_task(user_id, task_id)
-        was_running = task.lease_owner is not None
-        if not task.status.terminal:
-            with contextlib.suppress(ServiceError):
-                task = self.cancel_task(user_id, task_id)
-            current = self._repo.get(task_id)
-            was_running = was_running or (current is not None and current.lease_owner is not None)
-        if was_running:
-            self._wait_for_lease_release(task_id)
-        deleted = self._storage.delete_task_objects(user_id, task_id)
-        if was_running:
-            # A write that raced the cancellation may land a moment later.
-            self._sleep(self._policy.delete_settle_seconds)
-            deleted += self._storage.delete_task_objects(user_id, task_id)
-        self._repo.delete(task_id)
-        log.info("task deleted", extra={"task_id": task_id, "files_deleted": deleted})
-        return deleted
-
-    def _wait_for_lease_release(self, task_id: str) -> None:
-        step = 0.1
-        deadline = time.monotonic() + scope.remaining(self._policy.delete_wait_seconds)
-        while time.monotonic() < deadline:
-            current = self._repo.get(task_id)
-            if current is None or current.lease_owner is None:
-                return
-            self._sleep(step)
-        log.warning(
-            "the analysis did not confirm it stopped; deleting anyway", extra={"task_id": task_id}
-        )
+        many objects were deleted."""
+        return self._stopper.delete(user_id, task_id)
 
     # --- downloading ----------------------------------------------------
 
     def report(self, user_id: str, task_id: str) -> StoredReport:
         """The stored JSON report of a completed task, with its outputs' links."""
         task = self._completed_with_outputs(user_id, task_id, "Report")
-        stored = next((o for o in task.outputs if o.format == "json"), None)
-        if stored is None:
-            raise errors.report_not_found(task_id)
-        obj = TaskObject(user_id, task_id, "outputs", stored.object_name)
-        info = self._storage.stat(obj)
-        if info is None:
-            raise errors.report_not_found(task_id)
-        limit = self._policy.max_report_bytes
-        if info.size_bytes > limit:
-            raise errors.report_too_large(task_id, info.size_bytes, limit)
-        data = self._storage.read_small(obj, max_bytes=limit)
-        if data is None:
-            raise errors.report_not_found(task_id)
-        scope.check()
-        links, _ = self._links(task)
-        return StoredReport(task, self._tool(task.tool_id), data, links)
+        return self._outputs.report(task, self._tool(task.tool_id))
 
     def downloads(self, user_id: str, task_id: str) -> tuple[list[DownloadLink], int]:
         """Presigned GET URLs for a completed task's outputs, by file name."""
         task = self._completed_with_outputs(user_id, task_id, "Downloads")
-        return self._links(task)
-
-    def _links(self, task: Task) -> tuple[list[DownloadLink], int]:
-        ttl = self._policy.download_url_ttl_seconds
-        links = []
-        for output in sorted(task.outputs, key=lambda o: o.filename.encode()):
-            signed = self._storage.create_download_url(
-                TaskObject(task.user_id, task.task_id, "outputs", output.object_name),
-                expires_in=ttl,
-                filename=output.filename,
-            )
-            links.append(DownloadLink(output, signed))
-        return links, ttl
+        return self._outputs.links(task)
 
     def _completed_with_outputs(self, user_id: str, task_id: str, what: str) -> Task:
         task = self.get_task(user_id, task_id)
@@ -657,16 +430,4 @@ def _process_state_message(task: Task) -> str:
     return (
         f"Cannot process task in status: {task.status.value}. "
         "Allowed statuses: UPLOADING, UPLOAD_FAILED"
-    )
-
-
-def _with_etag(file: InputFile, stat: ObjectStat) -> InputFile:
-    return InputFile(
-        slot=file.slot,
-        filename=file.filename,
-        content_type=file.content_type,
-        size_bytes=stat.size_bytes,
-        object_name=file.object_name,
-        key=stat.key,
-        etag=stat.etag,
     )
