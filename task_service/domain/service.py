@@ -212,12 +212,21 @@ class TaskUseCases:
             ) from None
         scope.check()
 
+        # Only the parameters of the agents the task runs are kept (the
+        # others are ignored, as in parameters.json).
+        kept = {a: parameters[a] for a in chosen if parameters.get(a) is not None}
+        payload = json.dumps(kept, indent=2, sort_keys=True).encode() if kept else b""
+        if len(payload) > self._policy.max_parameters_bytes:
+            raise errors.limit_exceeded(
+                "parameters",
+                f"parameters take {len(payload)} bytes as JSON; at most "
+                f"{self._policy.max_parameters_bytes} are accepted.",
+            )
         now = self._clock()
         task_id = str(uuid.uuid4())
         params_obj = TaskObject(user_id, task_id, "inputs", PARAMETERS_FILENAME)
         wrote_parameters = False
-        if parameters:
-            payload = json.dumps(parameters, indent=2, sort_keys=True).encode()
+        if payload:
             self._storage.write(params_obj, payload, content_type="application/json")
             wrote_parameters = True
         stage, percent = STAGE_OF[TaskStatus.CREATED]

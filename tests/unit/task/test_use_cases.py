@@ -160,7 +160,7 @@ def test_a_huge_agent_list_is_refused_at_once(use_cases, repo):
     assert repo.list_for_user(USER, status=None, tool_id=None, limit=10, after=None) == ([], 0)
 
 
-def test_parameters_of_agents_the_task_does_not_run_are_ignored(use_cases):
+def test_parameters_of_agents_the_task_does_not_run_are_ignored(use_cases, storage):
     task = new_task(
         use_cases,
         parameters={
@@ -170,6 +170,31 @@ def test_parameters_of_agents_the_task_does_not_run_are_ignored(use_cases):
         },
     )
     assert task.status is TaskStatus.CREATED
+    data, _ = storage.objects[f"users/{USER}/tasks/{task.task_id}/inputs/parameters.json"]
+    assert json.loads(data) == {
+        "unified-profiler": {"top_n_values": 3, "null_alert_threshold": None}
+    }
+
+
+def test_parameters_larger_than_a_parameters_json_are_refused(repo, storage, clock):
+    import dataclasses
+
+    from dqcommon.tools import Catalog, default_catalog
+    from task_service.domain.service import TaskPolicy, TaskUseCases
+
+    profile = default_catalog().tool("profile-my-data")
+    agents = tuple(dataclasses.replace(a, available=True) for a in profile.agents)
+    catalog = Catalog((dataclasses.replace(profile, agents=agents),))
+    use_cases = TaskUseCases(
+        repo=repo, storage=storage, catalog=catalog, clock=clock, policy=TaskPolicy()
+    )
+    big = {"test-coverage-agent": {"format_tests": {f"c{i}": "x" * 200 for i in range(9_000)}}}
+    error = error_of(use_cases.create_task, USER, "profile-my-data", ["test-coverage-agent"], big)
+    assert error.reason == "REQUEST_LIMIT_EXCEEDED" and "at most 1048576" in error.message
+    assert storage.objects == {}
+    huge_elsewhere = {"unified-profiler": {"top_n_values": 3}, "drift-detector": {"x": "y" * 10**6}}
+    task = use_cases.create_task(USER, "profile-my-data", ["unified-profiler"], huge_elsewhere)
+    assert task.status is TaskStatus.CREATED  # the other agent's values are dropped
 
 
 def test_storage_down_at_creation_creates_no_task(use_cases, repo, storage):
