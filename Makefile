@@ -22,7 +22,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 INSTALL_STAMP := $(VENV)/.project-installed
 GEN_STAMP := $(GEN)/.generated
 
-.PHONY: all run test lint unit integration e2e generate setup bench freeze clean
+.PHONY: all run test lint unit integration e2e generate setup browser bench freeze clean
 all: setup
 
 ## setup: virtualenv with pinned dependencies, generated code, project installed
@@ -55,6 +55,14 @@ $(INSTALL_STAMP): $(GEN_STAMP) pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
+## browser: headless Chromium for the browser test (Debian's chromium package)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium package for the browser test"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
 ## run: the whole stack on the embedded defaults (SeaweedFS, SQLite, Envoy on :8080)
 run: setup
 	$(PY) -m devstack
@@ -66,15 +74,16 @@ lint: setup
 	ruff format --check .
 	mypy
 
-## test: lint, then every tier (unit, integration on SQLite and PostgreSQL, e2e through Envoy)
-test: lint
+## test: lint, then every tier (unit, integration on SQLite and PostgreSQL, e2e through
+## Envoy, the browser test in headless Chromium)
+test: lint browser
 	$(PY) -m pytest tests
 
 unit: setup
 	$(PY) -m pytest tests/unit
 integration: setup
 	$(PY) -m pytest tests/integration
-e2e: setup
+e2e: setup browser
 	$(PY) -m pytest tests/e2e
 
 ## bench: profiler speed and memory against pandas (results in bench/results/)

@@ -18,10 +18,17 @@ log = logging.getLogger("devstack")
 
 def _banner(stack: Stack) -> str:
     p = stack.ports
+    secret_source = (
+        "HS256 with GATEWAY_JWT_SECRET"
+        if os.environ.get("GATEWAY_JWT_SECRET")
+        else f"HS256 with the development secret in {stack.var / 'jwt-secret'}"
+    )
     return f"""
 The stack is up (state in {stack.var}):
-  REST API (Envoy)       {stack.base_url}
-                         curl -H 'x-user-id: demo' {stack.base_url}/tools
+  REST API (Envoy)       {stack.base_url}        curl {stack.base_url}/tools
+                         tokens: {secret_source}
+                         TOKEN=$(.venv/bin/python -m dqclient token demo@example.com)
+                         curl -H "Authorization: Bearer $TOKEN" {stack.base_url}/tasks
   TaskService (gRPC)     127.0.0.1:{p.task}       grpcurl -plaintext 127.0.0.1:{p.task} list
   StorageService (gRPC)  127.0.0.1:{p.storage}
   AnalysisService (gRPC) 127.0.0.1:{p.analysis}

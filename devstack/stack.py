@@ -3,6 +3,10 @@ TaskService and Envoy, each a child process we start and stop by PID.
 
 ``make run`` uses fixed ports (Envoy on 8080) and keeps its state in
 ``var/``; the end-to-end tests use free ports and a temporary directory.
+
+Tokens: the gateway verifies HS256 tokens with ``GATEWAY_JWT_SECRET`` when
+it is set, and otherwise with a development secret created in
+``<var>/jwt-secret`` (``python -m dqclient token USER`` signs with it).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from devstack.healthcheck import check
 from devstack.ports import free_ports
 from devstack.processes import ManagedProcess
 from devstack.seaweed import SeaweedFS, SeaweedPorts
+from dqclient.tokens import SECRET_ENV, ensure_dev_secret
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,7 @@ class Stack:
         logs_to_files: bool = True,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
         cors_origins: str | None = None,
+        gateway_overrides: Mapping[str, object] | None = None,
     ) -> None:
         self.var = var_dir.resolve()
         self.ports = ports or StackPorts()
@@ -65,6 +71,7 @@ class Stack:
         self.logs_to_files = logs_to_files
         self.service_env = {k: dict(v) for k, v in (service_env or {}).items()}
         self.cors_origins = cors_origins
+        self.gateway_overrides = dict(gateway_overrides or {})
         self.seaweed: SeaweedFS | None = None
         self.services: dict[str, ManagedProcess] = {}
         self.envoy: ManagedProcess | None = None
@@ -77,6 +84,11 @@ class Stack:
 
     def target(self, service: str) -> str:
         return f"127.0.0.1:{getattr(self.ports, service)}"
+
+    @property
+    def jwt_secret(self) -> str:
+        """The HS256 secret the gateway verifies tokens with."""
+        return os.environ.get(SECRET_ENV) or ensure_dev_secret(self.var)
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -194,12 +206,26 @@ class Stack:
         process = self.services.pop(name)
         process.kill()
 
-    def _start_envoy(self) -> None:
-        settings = GatewaySettings(
-            listen_port=self.ports.envoy,
-            admin_port=self.ports.envoy_admin,
-            task_target=self.target("task"),
-        )
+    def gateway_settings(self) -> GatewaySettings:
+        """The gateway's settings: GATEWAY_* from the environment, then the
+        stack's ports and secret."""
+        values: dict[str, object] = {
+            "listen_port": self.ports.envoy,
+            "admin_port": self.ports.envoy_admin,
+            "task_target": self.target("task"),
+            "jwt_secret": self.jwt_secret,
+        }
         if self.cors_origins:
-            settings = settings.model_copy(update={"cors_origins": self.cors_origins})
-        self.envoy = start_envoy(settings, self.var / "envoy")
+            values["cors_origins"] = self.cors_origins
+        values.update(self.gateway_overrides)
+        return GatewaySettings(**values)  # type: ignore[arg-type]
+
+    def _start_envoy(self) -> None:
+        self.envoy = start_envoy(self.gateway_settings(), self.var / "envoy")
+
+    def restart_envoy(self, **overrides: object) -> None:
+        """Restarts the gateway with other settings (JWT tests)."""
+        if self.envoy is not None:
+            self.envoy.terminate()
+        self.gateway_overrides.update(overrides)
+        self._start_envoy()

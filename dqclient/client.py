@@ -17,7 +17,8 @@ TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "EXPIRED"}
 
 @dataclass
 class ApiError(Exception):
-    """An error answer: HTTP status, error code (ErrorInfo reason), message."""
+    """An error answer: HTTP status, ``error_code`` and ``detail`` (the
+    REST contract's error body), and the whole body."""
 
     status: int
     code: str
@@ -29,23 +30,28 @@ class ApiError(Exception):
 
 
 class TaskClient:
-    """REST client; ``user_id`` goes in the x-user-id header."""
+    """REST client; ``token`` (an access token) goes in the Authorization
+    header as a Bearer token."""
 
     def __init__(
         self,
         base_url: str,
-        user_id: str,
+        token: str,
         *,
         timeout: float = 30.0,
         session: requests.Session | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.user_id = user_id
+        self.token = token
         self.timeout = timeout
         self.http = session or requests.Session()
 
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = {"x-user-id": self.user_id, **kwargs.pop("headers", {})}
+        headers = {**self.auth, **kwargs.pop("headers", {})}
         response = self.http.request(
             method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
         )
@@ -60,22 +66,36 @@ class TaskClient:
     def tools(self) -> list[dict[str, Any]]:
         return self._call("GET", "/tools")["tools"]
 
+    def tool(self, tool_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/tools/{tool_id}")
+
     def create_task(
         self,
         tool_id: str,
         agents: list[str] | None = None,
         parameters: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"tool_id": tool_id, "agents": agents or []}
+        body: dict[str, Any] = {"tool_id": tool_id}
+        if agents:
+            body["agents"] = agents
         if parameters:
             body["parameters"] = dict(parameters)
         return self._call("POST", "/tasks", json=body)
 
-    def upload_urls(self, task_id: str, files: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        return self._call("POST", f"/tasks/{task_id}/upload-urls", json={"files": dict(files)})
+    def upload_urls(
+        self,
+        task_id: str,
+        files: Mapping[str, Mapping[str, Any]],
+        *,
+        has_parameters: bool = False,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"files": dict(files)}
+        if has_parameters:
+            body["has_parameters"] = True
+        return self._call("POST", f"/tasks/{task_id}/upload-urls", json=body)
 
     def process(self, task_id: str) -> dict[str, Any]:
-        return self._call("POST", f"/tasks/{task_id}/process", json={})
+        return self._call("POST", f"/tasks/{task_id}/process")
 
     def get(self, task_id: str) -> dict[str, Any]:
         return self._call("GET", f"/tasks/{task_id}")
@@ -90,17 +110,27 @@ class TaskClient:
         return self._call("GET", f"/tasks/{task_id}/report")
 
     def cancel(self, task_id: str) -> dict[str, Any]:
-        return self._call("POST", f"/tasks/{task_id}/cancel", json={})
+        return self._call("POST", f"/tasks/{task_id}/cancel")
 
     def delete(self, task_id: str) -> dict[str, Any]:
         return self._call("DELETE", f"/tasks/{task_id}")
 
-    def events(self, task_id: str, *, timeout: float = 600) -> Iterator[dict[str, Any]]:
+    def events(
+        self, task_id: str, *, timeout: float = 600, token_in_query: bool = False
+    ) -> Iterator[dict[str, Any]]:
         """Follows ``GET /tasks/{id}/events`` (server-sent events) until the
-        terminal event; yields each event's JSON."""
+        terminal event; yields each event's JSON. ``token_in_query`` sends
+        the token as a browser's EventSource must: ``?access_token=``."""
+        headers = {"accept": "text/event-stream"}
+        params = {}
+        if token_in_query:
+            params["access_token"] = self.token
+        else:
+            headers.update(self.auth)
         response = self.http.get(
             f"{self.base_url}/tasks/{task_id}/events",
-            headers={"x-user-id": self.user_id, "accept": "text/event-stream"},
+            headers=headers,
+            params=params,
             stream=True,
             timeout=(10, timeout),
         )
@@ -158,12 +188,12 @@ class TaskClient:
 
 
 def error_from(status: int, body: Any) -> ApiError:
-    """Decodes a google.rpc.Status JSON body (services and gateway alike)."""
+    """Decodes a REST error body ``{"detail", "error_code"}`` (services and
+    gateway alike; FILES_NOT_FOUND carries its human text in ``message``)."""
     code = "HTTP_ERROR"
     message = str(body)
     if isinstance(body, dict):
-        message = body.get("message", message)
-        for detail in body.get("details", []):
-            if detail.get("@type", "").endswith("google.rpc.ErrorInfo"):
-                code = detail.get("reason", code)
+        code = str(body.get("error_code") or code)
+        detail = body.get("detail")
+        message = detail if isinstance(detail, str) else str(body.get("message", detail))
     return ApiError(status, code, message, body)

@@ -9,7 +9,8 @@ same status becomes the JSON body of the HTTP error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import collections
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -88,9 +89,19 @@ class ServiceError(Exception):
             details.append(_pack(failure))
         return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
 
-    def to_grpc_status(self) -> grpc.Status:
-        """The status object ``context.abort_with_status`` expects."""
-        return rpc_status.to_status(self.to_status())
+    def to_grpc_status(self, extra_metadata: Sequence[tuple[str, str]] = ()) -> grpc.Status:
+        """The status object ``context.abort_with_status`` expects, with
+        ``extra_metadata`` added to its trailing metadata."""
+        status = rpc_status.to_status(self.to_status())
+        if not extra_metadata:
+            return status
+        return _Status(status.code, status.details, (*status.trailing_metadata, *extra_metadata))
+
+
+class _Status(
+    collections.namedtuple("_Status", ("code", "details", "trailing_metadata")), grpc.Status
+):
+    """A gRPC status with our own trailing metadata."""
 
 
 def _pack(message: object) -> any_pb2.Any:

@@ -19,7 +19,7 @@ import inspect
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 ReadinessCheck = Callable[[], Awaitable[bool]]
+#: Extra trailing metadata for an error (for example the REST error body a
+#: gateway puts in front of the service).
+ErrorMetadata = Callable[[ServiceError], Sequence[tuple[str, str]]]
 
 _QUIET_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
 
@@ -55,7 +58,11 @@ CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
 class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
     """Binds the caller's request id to the call's logs, turns
     :class:`ServiceError` into a rich status, and hides unexpected exceptions
-    behind INTERNAL (logged with their stack trace)."""
+    behind INTERNAL (logged with their stack trace). ``error_metadata``
+    adds trailing metadata to every error status."""
+
+    def __init__(self, error_metadata: ErrorMetadata | None = None) -> None:
+        self._error_metadata = error_metadata
 
     async def intercept_service(
         self,
@@ -71,6 +78,7 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
         metadata = handler_call_details.invocation_metadata
         request_id = request_id_from_metadata(metadata) or new_request_id()
         quiet = method.startswith(_QUIET_PREFIXES)
+        error_metadata = self._error_metadata
 
         if handler.unary_unary or handler.stream_unary:
             # The stubs type handlers as synchronous; on grpc.aio they are coroutines.
@@ -86,7 +94,7 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
                 try:
                     result = await inner(request_or_iterator, context)
                 except BaseException as exc:
-                    await _handle_exception(exc, context, method, started)
+                    await _handle_exception(exc, context, method, started, error_metadata)
                     raise
                 _log_call(method, quiet, "OK", started)
                 return result
@@ -121,7 +129,7 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
                 _log_call(method, False, "CANCELLED", started)
                 raise
             except BaseException as exc:
-                await _handle_exception(exc, context, method, started)
+                await _handle_exception(exc, context, method, started, error_metadata)
                 raise
             _log_call(method, quiet, "OK", started)
 
@@ -138,7 +146,11 @@ class ContextAndErrorsInterceptor(grpc.aio.ServerInterceptor):
 
 
 async def _handle_exception(
-    exc: BaseException, context: grpc.aio.ServicerContext, method: str, started: float
+    exc: BaseException,
+    context: grpc.aio.ServicerContext,
+    method: str,
+    started: float,
+    error_metadata: ErrorMetadata | None = None,
 ) -> None:
     """Aborts the call with the right status. Returns only for exceptions
     that must propagate unchanged (cancellation, an abort already made)."""
@@ -168,7 +180,8 @@ async def _handle_exception(
             method,
             extra={"method": method, "duration_ms": _elapsed_ms(started)},
         )
-    await context.abort_with_status(error.to_grpc_status())
+    extra = error_metadata(error) if error_metadata is not None else ()
+    await context.abort_with_status(error.to_grpc_status(extra))
 
 
 def _elapsed_ms(started: float) -> int:
@@ -185,12 +198,20 @@ class GrpcApp:
     """A gRPC server with health, reflection, request ids, rich errors and
     graceful shutdown. Build one per service in its server factory."""
 
-    def __init__(self, *, name: str, address: str, grace_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        address: str,
+        grace_seconds: float = 10.0,
+        error_metadata: ErrorMetadata | None = None,
+    ) -> None:
         self.name = name
         self.address = address
         self.grace_seconds = grace_seconds
         self.server = grpc.aio.server(
-            interceptors=[ContextAndErrorsInterceptor()], options=list(SERVER_OPTIONS)
+            interceptors=[ContextAndErrorsInterceptor(error_metadata)],
+            options=list(SERVER_OPTIONS),
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -222,16 +222,17 @@ class StorageServicer(pb_grpc.StorageServiceServicer):
     ) -> pb.CreateUploadUrlResponse:
         ref = parse_ref(request.object, request.HasField("object"), "object")
         content_type = _content_type(request.content_type, "content_type")
-        if not 1 <= request.content_length <= MAX_UPLOAD_BYTES:
+        # 0: the size is not signed (the caller checks the stored object).
+        if request.content_length and not 1 <= request.content_length <= MAX_UPLOAD_BYTES:
             raise invalid_request(
-                "content_length", f"must be between 1 and {MAX_UPLOAD_BYTES} bytes"
+                "content_length", f"must be between 1 and {MAX_UPLOAD_BYTES} bytes, or 0"
             )
         expires = _expires(request.expires_in_seconds, "expires_in_seconds")
         signed = await self._run(
             self._store.presign_put,
             ref.key,
             content_type=content_type,
-            content_length=request.content_length,
+            content_length=request.content_length or None,
             expires_in=expires,
         )
         return pb.CreateUploadUrlResponse(signed_url=_signed_url(ref.key, signed))

@@ -33,6 +33,14 @@ class TaskSettings(BaseSettings):
     upload_url_ttl_seconds: int = Field(900, ge=1, le=604_800)
     download_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
     dispatcher_enabled: bool = Field(True, description="hand queued tasks to AnalysisService")
+    process_start_wait_seconds: float = Field(
+        3.0,
+        ge=0,
+        description="/process waits this long for an analysis worker to accept the task",
+    )
+    call_timeout_seconds: float = Field(
+        55.0, gt=0, description="a call's work stops after this (the gateway gives up at 60 s)"
+    )
     dispatch_concurrency: int = Field(
         4, ge=1, le=256, description="analyses this instance runs at once"
     )

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
 
-from dataquality.task.v1 import task_pb2, tool_pb2
-from dqcommon.tools import AgentDef, Catalog, FileSlotDef, ParamDef, ParamType, ToolDef
+from dataquality.task.v1 import task_pb2
+from dataquality.task.v1 import task_service_pb2 as pb
 from task_service.domain.model import Task, TaskEvent, TaskStatus
-
-_PARAM_TYPES = {
-    ParamType.INTEGER: tool_pb2.ParameterSpec.TYPE_INTEGER,
-    ParamType.NUMBER: tool_pb2.ParameterSpec.TYPE_NUMBER,
-    ParamType.BOOLEAN: tool_pb2.ParameterSpec.TYPE_BOOLEAN,
-    ParamType.STRING: tool_pb2.ParameterSpec.TYPE_STRING,
-    ParamType.STRING_LIST: tool_pb2.ParameterSpec.TYPE_STRING_LIST,
-    ParamType.OBJECT: tool_pb2.ParameterSpec.TYPE_OBJECT,
-    ParamType.OBJECT_LIST: tool_pb2.ParameterSpec.TYPE_OBJECT_LIST,
-}
+from task_service.domain.paging import TaskPage
+from task_service.domain.service import DownloadLink
+from task_service.presentation.files import download_id, download_type, mime_type
+from task_service.presentation.times import db_time
 
 
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -31,14 +24,24 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
     return ts
 
 
+def null() -> struct_pb2.Value:
+    return struct_pb2.Value(null_value=struct_pb2.NULL_VALUE)
+
+
+def text_or_null(value: str | None) -> struct_pb2.Value:
+    return null() if value is None else struct_pb2.Value(string_value=value)
+
+
+def time_or_null(value: datetime | None) -> struct_pb2.Value:
+    return null() if value is None else struct_pb2.Value(string_value=db_time(value))
+
+
+def number_or_null(value: int | None) -> struct_pb2.Value:
+    return null() if value is None else struct_pb2.Value(number_value=value)
+
+
 def status_to_proto(status: TaskStatus) -> task_pb2.Task.Status.ValueType:
     return task_pb2.Task.Status.Value(status.value)
-
-
-def status_from_proto(value: task_pb2.Task.Status.ValueType) -> TaskStatus | None:
-    if value == task_pb2.Task.STATUS_UNSPECIFIED:
-        return None
-    return TaskStatus(task_pb2.Task.Status.Name(value))
 
 
 def transition_to_proto(event: TaskEvent) -> task_pb2.TaskTransition:
@@ -54,27 +57,45 @@ def transition_to_proto(event: TaskEvent) -> task_pb2.TaskTransition:
     return transition
 
 
-def task_to_proto(task: Task, history: Sequence[TaskEvent] = ()) -> task_pb2.Task:
-    message = task_pb2.Task(
+def task_to_proto(
+    task: Task, history: Sequence[TaskEvent] = (), message: str | None = None
+) -> task_pb2.Task:
+    """The Task message: every contract field set (null where unset)."""
+    completed = task.status is TaskStatus.COMPLETED
+    return task_pb2.Task(
         task_id=task.task_id,
-        user_id=task.user_id,
+        status=status_to_proto(task.status),
         tool_id=task.tool_id,
         agents=list(task.agents),
-        status=status_to_proto(task.status),
         progress=task.progress.percent,
+        created_at=db_time(task.created_at),
+        upload_started_at=time_or_null(task.upload_started_at),
+        processing_started_at=time_or_null(task.processing_started_at),
+        completed_at=time_or_null(task.completed_at),
+        failed_at=time_or_null(task.failed_at),
+        downloads_available=completed and bool(task.outputs) and task.outputs_deleted_at is None,
+        execution_time_ms=number_or_null(task.execution_time_ms),
+        error_code=text_or_null(task.error_code or None),
+        error_message=text_or_null(task.error_message or None),
+        message=text_or_null(message),
+        user_id=task.user_id,
         progress_detail=task_pb2.ProgressDetail(
             current_stage=task.progress.stage,
             current_agent=task.progress.current_agent or "",
             agents_total=task.progress.agents_total,
             agents_completed=task.progress.agents_completed,
         ),
-        error_code=task.error_code or "",
-        error_message=task.error_message or "",
-        downloads_available=task.status is TaskStatus.COMPLETED and bool(task.outputs),
-        execution_time_ms=task.execution_time_ms or 0,
+        cancelled_at=time_or_null(task.cancelled_at),
+        expired_at=time_or_null(task.expired_at),
+        updated_at=db_time(task.updated_at),
+        inputs_deleted_at=time_or_null(task.inputs_deleted_at),
+        outputs_deleted_at=time_or_null(task.outputs_deleted_at),
         files={
             slot: task_pb2.TaskFile(
-                filename=f.filename, content_type=f.content_type, size_bytes=f.size_bytes, key=f.key
+                filename=f.filename,
+                content_type=f.content_type,
+                size_bytes=f.size_bytes,
+                key=f.key,
             )
             for slot, f in task.files.items()
         },
@@ -88,83 +109,31 @@ def task_to_proto(task: Task, history: Sequence[TaskEvent] = ()) -> task_pb2.Tas
             )
             for a in task.agent_results
         ],
-    )
-    message.attempt = task.attempt
-    message.history.extend(transition_to_proto(event) for event in history)
-    for field in (
-        "created_at",
-        "updated_at",
-        "upload_started_at",
-        "processing_started_at",
-        "completed_at",
-        "failed_at",
-        "cancelled_at",
-        "expired_at",
-        "inputs_deleted_at",
-        "outputs_deleted_at",
-    ):
-        value = timestamp(getattr(task, field))
-        if value is not None:
-            getattr(message, field).CopyFrom(value)
-    return message
-
-
-def _value(python: Any) -> struct_pb2.Value:
-    holder = struct_pb2.Struct()
-    holder.update({"v": python})
-    return holder.fields["v"]
-
-
-def _param(spec: ParamDef) -> tool_pb2.ParameterSpec:
-    message = tool_pb2.ParameterSpec(
-        name=spec.name,
-        type=_PARAM_TYPES[spec.type],
-        description=spec.description,
-        default_value=_value(spec.default),
-        allowed_values=list(spec.allowed),
-        column_selection=spec.column_selection,
-    )
-    if spec.minimum is not None:
-        message.minimum = spec.minimum
-    if spec.maximum is not None:
-        message.maximum = spec.maximum
-    return message
-
-
-def _agent(agent: AgentDef) -> tool_pb2.Agent:
-    return tool_pb2.Agent(
-        agent_id=agent.agent_id,
-        name=agent.name,
-        description=agent.description,
-        available=agent.available,
-        input_slots=list(agent.input_slots),
-        parameters=[_param(p) for p in agent.parameters],
+        attempt=task.attempt,
+        history=[transition_to_proto(event) for event in history],
     )
 
 
-def _slot(slot: FileSlotDef) -> tool_pb2.FileSlot:
-    return tool_pb2.FileSlot(
-        slot=slot.slot,
-        required=slot.required,
-        required_by_agents=list(slot.required_by_agents),
-        formats=list(slot.formats),
-        content_types=list(slot.content_types),
-        max_size_bytes=slot.max_size_bytes,
-        description=slot.description,
+def page_to_proto(page: TaskPage) -> pb.ListTasksResponse:
+    return pb.ListTasksResponse(
+        tasks=[task_to_proto(t) for t in page.tasks],
+        pagination=pb.Pagination(
+            total=page.total, limit=page.limit, offset=page.offset, has_more=page.has_more
+        ),
+        next_page_token=page.next_page_token,
     )
 
 
-def tool_to_proto(tool: ToolDef) -> tool_pb2.Tool:
-    return tool_pb2.Tool(
-        tool_id=tool.tool_id,
-        name=tool.name,
-        description=tool.description,
-        version=tool.version,
-        category=tool.category,
-        files=[_slot(s) for s in tool.files],
-        agents=[_agent(a) for a in tool.agents],
+def download_to_proto(link: DownloadLink) -> pb.Download:
+    name = link.output.filename
+    return pb.Download(
+        download_id=download_id(name),
+        filename=name,
+        type=download_type(name),
+        mime_type=mime_type(name),
+        size_bytes=link.output.size_bytes,
+        url=link.signed.url,
+        expires_at=timestamp(link.signed.expires_at),
+        format=link.output.format,
+        description=link.output.description,
     )
-
-
-def catalog_to_proto(catalog: Catalog) -> list[tool_pb2.Tool]:
-    return [tool_to_proto(t) for t in catalog.tools]

@@ -19,6 +19,7 @@ from task_service.domain.dispatcher import Dispatcher, DispatchPolicy
 from task_service.domain.ports import Clock
 from task_service.domain.service import TaskPolicy, TaskUseCases
 from task_service.domain.sweeper import Sweeper, SweepPolicy
+from task_service.presentation.rest_errors import error_metadata
 from task_service.servicer import TaskServicer, WatchPolicy
 
 SERVICE_NAME = task_service_pb2.DESCRIPTOR.services_by_name["TaskService"].full_name
@@ -43,9 +44,11 @@ async def create_app(
     analysis_channels = [insecure_channel(t) for t in settings.analysis_target_list()]
     dispatcher: Dispatcher | None = None
 
-    def wake() -> None:
-        if dispatcher is not None:
-            dispatcher.wake()
+    def start_processing(task_id: str, timeout: float) -> None:
+        # Called from a worker thread: the dispatcher claims at once and
+        # waits for the analysis service's answer.
+        if dispatcher is not None and settings.dispatcher_enabled:
+            dispatcher.start_now(task_id, timeout)
 
     def abort(task_id: str) -> None:
         if dispatcher is not None:
@@ -60,8 +63,9 @@ async def create_app(
             upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
             download_url_ttl_seconds=settings.download_url_ttl_seconds,
             delete_wait_seconds=settings.delete_wait_seconds,
+            process_start_wait_seconds=settings.process_start_wait_seconds,
         ),
-        wake_dispatcher=wake,
+        start_processing=start_processing,
         abort_analysis=abort,
     )
     dispatcher = Dispatcher(
@@ -98,6 +102,8 @@ async def create_app(
         name="task-service",
         address=settings.grpc_address,
         grace_seconds=settings.shutdown_grace_seconds,
+        # The REST error body travels with every error, for the gateway.
+        error_metadata=error_metadata,
     )
     app.add_service(
         SERVICE_NAME,
@@ -108,6 +114,7 @@ async def create_app(
                 poll_interval_seconds=settings.watch_poll_interval_seconds,
                 heartbeat_seconds=settings.watch_heartbeat_seconds,
             ),
+            call_timeout_seconds=settings.call_timeout_seconds,
         ),
     )
 

@@ -11,23 +11,45 @@ from typing import Any, TypeVar
 import grpc
 from google.api import httpbody_pb2
 
+from dataquality.task.v1 import task_pb2
 from dataquality.task.v1 import task_service_pb2 as pb
 from dataquality.task.v1 import task_service_pb2_grpc as pb_grpc
 from dqcommon.logging import current_request_id, log_context
 from dqcommon.protobuf import struct_to_python
-from task_service.domain.service import TaskUseCases, UploadRequest, check_user_id
+from task_service.domain import scope
+from task_service.domain.identity import check_user_id
+from task_service.domain.model import TaskStatus
+from task_service.domain.requests import UploadRequest
+from task_service.domain.service import TaskUseCases
 from task_service.domain.watch import watch_task
 from task_service.mapping import (
-    catalog_to_proto,
-    status_from_proto,
+    download_to_proto,
+    page_to_proto,
     status_to_proto,
     task_to_proto,
     timestamp,
     transition_to_proto,
 )
+from task_service.presentation import report_json, tools_json
+from task_service.presentation.rest_errors import HTTP_STATUS_HEADER
 
+#: Metadata that carries the caller's verified subject (set by the gateway).
 USER_ID_HEADER = "x-user-id"
+JSON = "application/json"
 T = TypeVar("T")
+
+CREATED_MESSAGE = "Task created. Request upload URLs to proceed."
+UPLOAD_MESSAGE = (
+    "Upload files directly to the provided URLs using PUT method. "
+    "Include parameters.json if needed."
+)
+PROCESSING_MESSAGE = "Processing started. Track progress from the Tasks page."
+QUEUED_MESSAGE = (
+    "Task queued for processing: every analysis worker is busy; it starts as soon as one "
+    "is free. Track progress from the Tasks page."
+)
+CANCELLED_MESSAGE = "Task cancelled successfully"
+DELETED_MESSAGE = "Task and associated files deleted"
 
 
 @dataclass(frozen=True)
@@ -39,57 +61,90 @@ class WatchPolicy:
 
 
 def _user_id(context: grpc.aio.ServicerContext) -> str:
-    """The caller's identity from metadata (the gateway forwards the header;
-    a later version verifies a JWT in the gateway and sets it)."""
+    """The caller's verified subject from metadata (the gateway sets it from
+    the token it verified and drops any value a client sent)."""
     value = None
     for key, item in context.invocation_metadata() or ():
         if key == USER_ID_HEADER:
             value = item.decode() if isinstance(item, bytes) else item
-    return check_user_id(value.strip() if value else None)
+    return check_user_id(value)
 
 
 class TaskServicer(pb_grpc.TaskServiceServicer):
     """Thin translation layer over :class:`TaskUseCases`."""
 
-    def __init__(self, use_cases: TaskUseCases, watch_policy: WatchPolicy | None = None) -> None:
+    def __init__(
+        self,
+        use_cases: TaskUseCases,
+        watch_policy: WatchPolicy | None = None,
+        *,
+        call_timeout_seconds: float = 60.0,
+    ) -> None:
         self._uc = use_cases
         self._watch = watch_policy or WatchPolicy()
+        self._call_timeout = call_timeout_seconds
 
-    @staticmethod
-    async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        # Use cases block on the database and StorageService: keep them off
-        # the event loop (the request id context travels with to_thread).
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    async def _call(
+        self, context: grpc.aio.ServicerContext, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        """Runs a use case in a worker thread (they block on the database
+        and StorageService), within the call's deadline: when the client
+        goes away or the deadline passes, the use case stops at its next
+        check. The request id travels with the context."""
+        remaining = context.time_remaining()
+        timeout = self._call_timeout if remaining is None else min(self._call_timeout, remaining)
+        call_scope = scope.CallScope(timeout)
+        with scope.opened(call_scope):
+            try:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            except asyncio.CancelledError:
+                call_scope.cancel()
+                raise
 
     async def ListTools(
         self, request: pb.ListToolsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListToolsResponse:
-        _user_id(context)
-        return pb.ListToolsResponse(tools=catalog_to_proto(self._uc.list_tools()))
+    ) -> httpbody_pb2.HttpBody:
+        document = tools_json.tools_document(self._uc.catalog)
+        return httpbody_pb2.HttpBody(content_type=JSON, data=tools_json.encode(document))
+
+    async def GetTool(
+        self, request: pb.GetToolRequest, context: grpc.aio.ServicerContext
+    ) -> httpbody_pb2.HttpBody:
+        tool = self._uc.tool(request.tool_id)
+        document = tools_json.tool_document(tool)
+        return httpbody_pb2.HttpBody(content_type=JSON, data=tools_json.encode(document))
 
     async def CreateTask(
         self, request: pb.CreateTaskRequest, context: grpc.aio.ServicerContext
-    ) -> Any:
+    ) -> task_pb2.Task:
         user = _user_id(context)
         parameters = struct_to_python(request.parameters) if request.HasField("parameters") else {}
         task = await self._call(
-            self._uc.create_task, user, request.tool_id.strip(), list(request.agents), parameters
+            context, self._uc.create_task, user, request.tool_id, request.agents, parameters
         )
-        return task_to_proto(task)
+        await context.send_initial_metadata(((HTTP_STATUS_HEADER, "201"),))
+        return task_to_proto(task, message=CREATED_MESSAGE)
 
     async def GenerateUploadUrls(
         self, request: pb.GenerateUploadUrlsRequest, context: grpc.aio.ServicerContext
-    ) -> Any:
+    ) -> pb.GenerateUploadUrlsResponse:
         user = _user_id(context)
-        with log_context(task_id=request.task_id):
+        with log_context(task_id=request.task_id[:64]):
             files = {
                 slot: UploadRequest(
-                    filename=f.filename, content_type=f.content_type, size_bytes=f.size_bytes
+                    filename=f.filename,
+                    content_type=f.content_type,
+                    size_bytes=f.size_bytes if f.HasField("size_bytes") else None,
                 )
                 for slot, f in request.files.items()
             }
             task, grants = await self._call(
-                self._uc.generate_upload_urls, user, request.task_id, files
+                context,
+                self._uc.generate_upload_urls,
+                user,
+                request.task_id,
+                files,
+                has_parameters=request.has_parameters,
             )
         return pb.GenerateUploadUrlsResponse(
             task_id=task.task_id,
@@ -105,22 +160,26 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
                 for g in grants
             },
             expires_in_seconds=self._uc.policy.upload_url_ttl_seconds,
+            message=UPLOAD_MESSAGE,
         )
 
     async def ProcessTask(
         self, request: pb.ProcessTaskRequest, context: grpc.aio.ServicerContext
-    ) -> Any:
+    ) -> task_pb2.Task:
         user = _user_id(context)
-        with log_context(task_id=request.task_id):
+        with log_context(task_id=request.task_id[:64]):
             task = await self._call(
-                self._uc.process_task, user, request.task_id, current_request_id()
+                context, self._uc.process_task, user, request.task_id, current_request_id()
             )
-        return task_to_proto(task)
+        message = QUEUED_MESSAGE if task.status is TaskStatus.QUEUED else PROCESSING_MESSAGE
+        return task_to_proto(task, message=message)
 
-    async def GetTask(self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext) -> Any:
+    async def GetTask(
+        self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext
+    ) -> task_pb2.Task:
         user = _user_id(context)
-        task = await self._call(self._uc.get_task, user, request.task_id)
-        history = await self._call(self._uc.history, task)
+        task = await self._call(context, self._uc.get_task, user, request.task_id)
+        history = await self._call(context, self._uc.history, task)
         return task_to_proto(task, history)
 
     async def ListTasks(
@@ -128,40 +187,25 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
     ) -> pb.ListTasksResponse:
         user = _user_id(context)
         page = await self._call(
+            context,
             self._uc.list_tasks,
             user,
-            status=status_from_proto(request.status),
+            status=request.status.strip() or None,
             tool_id=request.tool_id.strip() or None,
-            page_size=request.page_size,
+            limit=request.limit if request.HasField("limit") else None,
+            offset=request.offset,
             page_token=request.page_token,
         )
-        return pb.ListTasksResponse(
-            tasks=[task_to_proto(t) for t in page.tasks],
-            next_page_token=page.next_page_token,
-            total_size=page.total_size,
-        )
+        return page_to_proto(page)
 
     async def GetTaskDownloads(
         self, request: pb.GetTaskDownloadsRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetTaskDownloadsResponse:
         user = _user_id(context)
-        links, ttl = await self._call(self._uc.downloads, user, request.task_id)
+        links, ttl = await self._call(context, self._uc.downloads, user, request.task_id)
         return pb.GetTaskDownloadsResponse(
             task_id=request.task_id,
-            downloads=[
-                pb.Download(
-                    download_id=link.download_id,
-                    filename=link.output.filename,
-                    type=link.output.type,
-                    format=link.output.format,
-                    mime_type=link.output.mime_type,
-                    size_bytes=link.output.size_bytes,
-                    url=link.signed.url,
-                    expires_at=timestamp(link.signed.expires_at),
-                    description=link.output.description,
-                )
-                for link in links
-            ],
+            downloads=[download_to_proto(link) for link in links],
             expires_in_seconds=ttl,
         )
 
@@ -169,27 +213,28 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
         self, request: pb.GetTaskReportRequest, context: grpc.aio.ServicerContext
     ) -> httpbody_pb2.HttpBody:
         user = _user_id(context)
-        data = await self._call(self._uc.report, user, request.task_id)
-        return httpbody_pb2.HttpBody(content_type="application/json", data=data)
+        data = await self._call(context, self._report, user, request.task_id)
+        return httpbody_pb2.HttpBody(content_type=JSON, data=data)
+
+    def _report(self, user: str, task_id: str) -> bytes:
+        return report_json.render(self._uc.report(user, task_id), now=self._uc.now())
 
     async def CancelTask(
         self, request: pb.CancelTaskRequest, context: grpc.aio.ServicerContext
-    ) -> Any:
+    ) -> task_pb2.Task:
         user = _user_id(context)
-        with log_context(task_id=request.task_id):
-            task = await self._call(self._uc.cancel_task, user, request.task_id)
-        return task_to_proto(task)
+        with log_context(task_id=request.task_id[:64]):
+            task = await self._call(context, self._uc.cancel_task, user, request.task_id)
+        return task_to_proto(task, message=CANCELLED_MESSAGE)
 
     async def DeleteTask(
         self, request: pb.DeleteTaskRequest, context: grpc.aio.ServicerContext
     ) -> pb.DeleteTaskResponse:
         user = _user_id(context)
-        with log_context(task_id=request.task_id):
-            deleted = await self._call(self._uc.delete_task, user, request.task_id)
+        with log_context(task_id=request.task_id[:64]):
+            deleted = await self._call(context, self._uc.delete_task, user, request.task_id)
         return pb.DeleteTaskResponse(
-            task_id=request.task_id,
-            files_deleted=deleted,
-            message=f"Task {request.task_id} and {deleted} file(s) were deleted.",
+            task_id=request.task_id, message=DELETED_MESSAGE, files_deleted=deleted
         )
 
     async def WatchTask(
@@ -198,10 +243,10 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
         user = _user_id(context)
 
         async def load() -> Any:
-            return await self._call(self._uc.get_task, user, request.task_id)
+            return await asyncio.to_thread(self._uc.get_task, user, request.task_id)
 
         async def transitions(task: Any, after_id: int) -> Any:
-            return await self._call(self._uc.history, task, after_id)
+            return await asyncio.to_thread(self._uc.history, task, after_id)
 
         sequence = 0
         async for event in watch_task(

@@ -2,6 +2,7 @@
 
 from dqcommon.tools.catalog import (
     FILE_OPTIONS_KEY,
+    PARAMETERS_FILE,
     PARAMETERS_FILENAME,
     PARAMETERS_SLOT,
     AgentDef,
@@ -21,6 +22,7 @@ from dqcommon.tools.parameters import (
 
 __all__ = [
     "FILE_OPTIONS_KEY",
+    "PARAMETERS_FILE",
     "PARAMETERS_FILENAME",
     "PARAMETERS_SLOT",
     "AgentDef",

@@ -1,33 +1,46 @@
 """Validation of task parameters against the catalog's schemas.
 
 Parameters are one JSON object keyed by agent id, each value an object of
-that agent's parameters. Validation reports every violation at once (the
-frontend shows them next to the fields), and returns the effective values:
+that agent's parameters: the ``parameters.json`` the frontend's form builds
+(every parameter of the agent, hidden ones at their defaults). Only the
+agents the task runs are read; values for other agents (even unknown ids)
+are ignored. ``null`` means "the default". Arrays and objects may also come
+as JSON-encoded strings, as some forms send them.
+
+Validation is linear in the size of the input and bounded: every array,
+object and string has a size limit, and at most ``MAX_VIOLATIONS`` problems
+are listed (with a count of the rest). It returns the effective values:
 each selected agent's defaults overlaid with what the user gave.
 
 Beside the agent ids, the key ``files`` (:data:`FILE_OPTIONS_KEY`) holds
 options of the input files, by slot: ``{"files": {"primary": {"sheet":
-"Sales"}}}`` reads the worksheet "Sales" of an Excel primary file.
+"Sales"}}}`` reads the worksheet "Sales" of an Excel primary file. Unlike
+another agent's values, file options are always checked: they change how
+every agent of the task reads its input.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dqcommon.tools.catalog import (
-    FILE_OPTIONS_KEY,
-    PARAMETERS_SLOT,
-    AgentDef,
-    ParamDef,
-    ParamType,
-    ToolDef,
-)
+from dqcommon.tools.catalog import FILE_OPTIONS_KEY
+from dqcommon.tools.model import AgentDef, ParamDef, ParamType, ToolDef
 
 #: Options a file may have, with what each must be.
 FILE_OPTIONS = {"sheet": "the name of a worksheet of an Excel file (1 to 31 characters)"}
+
+#: Limits of one parameter value (README "Parameters").
+MAX_ITEMS = 10_000
+MAX_KEYS = 10_000
+MAX_STRING = 10_000
+#: A JSON-encoded array or object given as a string.
+MAX_ENCODED = 1024 * 1024
+#: Problems listed in one error.
+MAX_VIOLATIONS = 50
 
 
 @dataclass(frozen=True)
@@ -56,53 +69,45 @@ class ValidatedParameters:
 
 
 class ParameterError(Exception):
-    """Raised with every violation found."""
+    """Raised with the violations found (at most ``MAX_VIOLATIONS``;
+    ``omitted`` counts the others)."""
 
-    def __init__(self, violations: Sequence[Violation]) -> None:
+    def __init__(self, violations: Sequence[Violation], omitted: int = 0) -> None:
         self.violations = tuple(violations)
-        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
+        self.omitted = omitted
+        more = f" (and {omitted} more)" if omitted else ""
+        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations) + more)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.items: list[Violation] = []
+        self.omitted = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= MAX_VIOLATIONS
+
+    def add(self, field: str, description: str) -> None:
+        if self.full:
+            self.omitted += 1
+        else:
+            self.items.append(Violation(field, description))
 
 
 def validate_parameters(
     tool: ToolDef, agents: Sequence[str], raw: Any, *, root: str = "parameters"
 ) -> ValidatedParameters:
-    """Checks ``raw`` against the schemas of ``tool``'s agents.
-
-    Parameters may be given for any agent of the tool (a form may send them
-    all); only the selected ``agents`` appear in the result.
-    Raises :class:`ParameterError` listing every violation.
-    """
-    violations: list[Violation] = []
+    """Checks the parameters of ``agents`` in ``raw`` against their schemas
+    and returns the effective values. Raises :class:`ParameterError`."""
+    problems = _Collector()
     given: Mapping[str, Any] = {}
     if raw is None:
         given = {}
     elif not isinstance(raw, Mapping):
-        violations.append(Violation(root, "must be a JSON object keyed by agent id"))
+        problems.add(root, "must be a JSON object keyed by agent id")
     else:
         given = raw
-
-    files: dict[str, dict[str, Any]] = {}
-    for agent_id, values in given.items():
-        path = f"{root}.{agent_id}"
-        if agent_id == FILE_OPTIONS_KEY:
-            violations.extend(_check_files(tool, values, path))
-            if isinstance(values, Mapping):
-                files = {k: dict(v) for k, v in values.items() if isinstance(v, Mapping)}
-            continue
-        agent = tool.agent(agent_id)
-        if agent is None:
-            known = ", ".join(a.agent_id for a in tool.agents)
-            violations.append(
-                Violation(path, f"'{agent_id}' is not an agent of {tool.tool_id} (agents: {known})")
-            )
-            continue
-        if not isinstance(values, Mapping):
-            violations.append(Violation(path, "must be a JSON object of parameter values"))
-            continue
-        violations.extend(_check_agent(agent, values, path))
-
-    if violations:
-        raise ParameterError(violations)
 
     effective: dict[str, dict[str, Any]] = {}
     for agent_id in agents:
@@ -110,65 +115,83 @@ def validate_parameters(
         if agent is None:
             continue
         values = agent.defaults()
-        values.update(
-            {
-                k: _normalise(agent.parameter(k), v)
-                for k, v in dict(given.get(agent_id) or {}).items()
-            }
-        )
+        supplied = given.get(agent_id)
+        path = f"{root}.{agent_id}"
+        if supplied is None:
+            pass
+        elif not isinstance(supplied, Mapping):
+            problems.add(path, "must be a JSON object of parameter values")
+        else:
+            values.update(_check_agent(agent, supplied, path, problems))
         effective[agent_id] = values
+
+    files: dict[str, dict[str, Any]] = {}
+    if FILE_OPTIONS_KEY in given and given[FILE_OPTIONS_KEY] is not None:
+        files = _check_files(tool, given[FILE_OPTIONS_KEY], f"{root}.{FILE_OPTIONS_KEY}", problems)
+
+    if problems.items:
+        raise ParameterError(problems.items, problems.omitted)
     return ValidatedParameters(by_agent=effective, files=files)
 
 
-def _check_files(tool: ToolDef, values: Any, path: str) -> list[Violation]:
+def _check_files(
+    tool: ToolDef, values: Any, path: str, problems: _Collector
+) -> dict[str, dict[str, Any]]:
+    """The file options by slot (bounded: a tool has a handful of slots and
+    one option)."""
     if not isinstance(values, Mapping):
-        return [Violation(path, "must be a JSON object keyed by file slot")]
-    violations: list[Violation] = []
-    slots = [s.slot for s in tool.files if s.slot != PARAMETERS_SLOT]
+        problems.add(path, "must be a JSON object keyed by file slot")
+        return {}
+    slots = [s.slot for s in tool.files]
+    accepted: dict[str, dict[str, Any]] = {}
     for slot, options in values.items():
-        where = f"{path}.{slot}"
+        where = _clip(f"{path}.{slot}")
         if slot not in slots:
-            violations.append(
-                Violation(where, f"'{slot}' is not a data file slot (slots: {', '.join(slots)})")
+            problems.add(
+                where, f"is not a data file slot of {tool.tool_id} (slots: {', '.join(slots)})"
             )
             continue
         if not isinstance(options, Mapping):
-            violations.append(Violation(where, "must be a JSON object of file options"))
+            problems.add(where, "must be a JSON object of file options")
             continue
         for name, value in options.items():
             if name not in FILE_OPTIONS:
-                known = ", ".join(FILE_OPTIONS)
-                violations.append(Violation(f"{where}.{name}", f"unknown file option ({known})"))
-            elif not isinstance(value, str) or not 1 <= len(value) <= 31:
-                violations.append(Violation(f"{where}.{name}", f"must be {FILE_OPTIONS[name]}"))
-    return violations
-
-
-def _check_agent(agent: AgentDef, values: Mapping[str, Any], path: str) -> list[Violation]:
-    violations: list[Violation] = []
-    for name, value in values.items():
-        spec = agent.parameter(name)
-        field = f"{path}.{name}"
-        if spec is None:
-            known = ", ".join(p.name for p in agent.parameters) or "none"
-            violations.append(
-                Violation(field, f"unknown parameter of {agent.agent_id} (parameters: {known})")
-            )
-            continue
-        problem = _check_value(spec, value)
-        if problem:
-            violations.append(Violation(field, problem))
-    if not violations:
-        merged = agent.defaults()
-        merged.update(values)
-        for low, high in agent.orderings:
-            if merged[low] > merged[high]:
-                violations.append(
-                    Violation(
-                        f"{path}.{low}", f"must not exceed {high} ({merged[low]} > {merged[high]})"
-                    )
+                problems.add(
+                    _clip(f"{where}.{name}"), f"unknown file option ({', '.join(FILE_OPTIONS)})"
                 )
-    return violations
+            elif not isinstance(value, str) or not 1 <= len(value) <= 31:
+                problems.add(f"{where}.{name}", f"must be {FILE_OPTIONS[name]}")
+            else:
+                accepted.setdefault(str(slot), {})[name] = value
+    return accepted
+
+
+def _check_agent(
+    agent: AgentDef, values: Mapping[str, Any], path: str, problems: _Collector
+) -> dict[str, Any]:
+    specs = {p.name: p for p in agent.parameters}
+    known = ", ".join(specs) or "none"
+    accepted: dict[str, Any] = {}
+    for name, value in values.items():
+        spec = specs.get(name)
+        if spec is None:
+            if problems.full:
+                problems.omitted += 1
+            else:
+                problems.add(
+                    _clip(f"{path}.{name}"),
+                    f"unknown parameter of {agent.agent_id} (parameters: {known})",
+                )
+            continue
+        field = f"{path}.{name}"
+        if value is None:
+            continue  # null: the default
+        checked, problem = _check_value(spec, value)
+        if problem:
+            problems.add(field, problem)
+        else:
+            accepted[name] = checked
+    return accepted
 
 
 def _is_number(value: Any) -> bool:
@@ -179,50 +202,89 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def _check_value(spec: ParamDef, value: Any) -> str | None:
+def _check_value(spec: ParamDef, value: Any) -> tuple[Any, str | None]:
+    """The normalised value, or a problem."""
     kind = spec.type
     if kind is ParamType.BOOLEAN:
-        return None if isinstance(value, bool) else "must be true or false"
-    if kind in (ParamType.INTEGER, ParamType.NUMBER):
-        if not _is_number(value):
-            return "must be a number"
-        if kind is ParamType.INTEGER and float(value) != int(value):
-            return "must be a whole number"
-        if spec.minimum is not None and value < spec.minimum:
-            return f"must be at least {_fmt(spec.minimum)} (got {_fmt(value)})"
-        if spec.maximum is not None and value > spec.maximum:
-            return f"must be at most {_fmt(spec.maximum)} (got {_fmt(value)})"
-        return None
+        return value, None if isinstance(value, bool) else "must be true or false"
+    if kind in (ParamType.INTEGER, ParamType.FLOAT):
+        return _check_number(spec, value)
     if kind is ParamType.STRING:
         if not isinstance(value, str):
-            return "must be a string"
+            return value, "must be a string"
+        if len(value) > MAX_STRING:
+            return value, f"must be at most {MAX_STRING} characters long"
         if spec.allowed and value not in spec.allowed:
-            return f"must be one of {', '.join(spec.allowed)} (got '{value}')"
-        return None
-    if kind is ParamType.STRING_LIST:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "must be a list of strings"
-        if spec.allowed:
-            bad = [v for v in value if v not in spec.allowed]
-            if bad:
-                return f"unknown values {', '.join(bad)} (allowed: {', '.join(spec.allowed)})"
-        if len(set(value)) != len(value):
-            return "must not repeat values"
-        return None
+            return value, f"must be one of {', '.join(spec.allowed)} (got '{_clip(value)}')"
+        return value, None
+    if isinstance(value, str):
+        decoded, problem = _decode(value, kind)
+        if problem:
+            return value, problem
+        value = decoded
+    if kind is ParamType.ARRAY:
+        return value, _check_array(spec, value)
     if kind is ParamType.OBJECT:
-        return None if isinstance(value, Mapping) else "must be a JSON object"
-    if kind is ParamType.OBJECT_LIST:
-        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-            return "must be a list of JSON objects"
-        return None
-    return f"unsupported parameter type {kind.value}"  # pragma: no cover - catalog bug
+        if not isinstance(value, Mapping):
+            return value, "must be a JSON object"
+        if len(value) > MAX_KEYS:
+            return value, f"must have at most {MAX_KEYS} keys (got {len(value)})"
+        return dict(value), None
+    return value, f"unsupported parameter type {kind.value}"  # pragma: no cover - catalog bug
 
 
-def _normalise(spec: ParamDef | None, value: Any) -> Any:
-    """JSON numbers arrive as floats (protobuf Struct): give integers back."""
-    if spec is not None and spec.type is ParamType.INTEGER and _is_number(value):
-        return int(value)
-    return value
+def _check_number(spec: ParamDef, value: Any) -> tuple[Any, str | None]:
+    if not _is_number(value):
+        return value, "must be a number"
+    if spec.type is ParamType.INTEGER:
+        if float(value) != int(value):
+            return value, "must be a whole number"
+        value = int(value)
+    if spec.minimum is not None and value < spec.minimum:
+        return value, f"must be at least {_fmt(spec.minimum)} (got {_fmt(value)})"
+    if spec.maximum is not None and value > spec.maximum:
+        return value, f"must be at most {_fmt(spec.maximum)} (got {_fmt(value)})"
+    return (float(value) if spec.type is ParamType.FLOAT else value), None
+
+
+def _check_array(spec: ParamDef, value: Any) -> str | None:
+    if not isinstance(value, list):
+        return f"must be a JSON array{_of(spec)}"
+    if len(value) > MAX_ITEMS:
+        return f"must have at most {MAX_ITEMS} items (got {len(value)})"
+    if spec.items == "string":
+        if not all(isinstance(v, str) for v in value):
+            return "must be a list of strings"
+        if any(len(v) > MAX_STRING for v in value):
+            return f"items must be at most {MAX_STRING} characters long"
+        if spec.allowed:
+            allowed = set(spec.allowed)
+            bad = [v for v in value if v not in allowed]
+            if bad:
+                shown = ", ".join(_clip(v) for v in bad[:5])
+                return f"unknown values {shown} (allowed: {', '.join(spec.allowed)})"
+    elif spec.items == "object" and not all(isinstance(v, Mapping) for v in value):
+        return "must be a list of JSON objects"
+    return None
+
+
+def _decode(text: str, kind: ParamType) -> tuple[Any, str | None]:
+    """A JSON-encoded array or object given as a string."""
+    expected = "array" if kind is ParamType.ARRAY else "object"
+    if len(text) > MAX_ENCODED:
+        return None, f"must be a JSON {expected} (the string is too long to decode)"
+    try:
+        return json.loads(text), None
+    except (ValueError, RecursionError):
+        return None, f"must be a JSON {expected} (or a string holding one)"
+
+
+def _of(spec: ParamDef) -> str:
+    return f" of {spec.items}s" if spec.items else ""
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _fmt(value: float) -> str:

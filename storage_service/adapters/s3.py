@@ -485,21 +485,17 @@ class S3ObjectStore:
     # presigned URLs
 
     def presign_put(
-        self, key: str, *, content_type: str, content_length: int, expires_in: int
+        self, key: str, *, content_type: str, content_length: int | None, expires_in: int
     ) -> PresignedRequest:
-        """A PUT URL whose signature covers the content type and the exact
-        length: the store answers 403 to any other type or size."""
+        """A PUT URL whose signature covers the content type and, when
+        given, the exact length: the store answers 403 to any other type or
+        size."""
         expires_at = _now() + timedelta(seconds=expires_in)
+        params: dict[str, object] = {"Bucket": self.bucket, "Key": key, "ContentType": content_type}
+        if content_length is not None:
+            params["ContentLength"] = content_length
         url = self._presigner.generate_presigned_url(
-            "put_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ContentType": content_type,
-                "ContentLength": content_length,
-            },
-            ExpiresIn=expires_in,
-            HttpMethod="PUT",
+            "put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT"
         )
         # Content-Length is signed too, but browsers set it themselves from
         # the body (and refuse to let scripts set it).

@@ -12,6 +12,7 @@ from dataquality.analysis.v1 import analysis_service_pb2_grpc as pb_grpc
 from dqcommon.errors import decode_rpc_error
 from dqcommon.logging import REQUEST_ID_HEADER, outgoing_metadata
 from task_service.adapters.storage_client import to_ref
+from task_service.domain.identity import storage_user_segment
 from task_service.domain.model import AgentOutcome, OutputFile
 from task_service.domain.ports import (
     AnalysisAgentFinished,
@@ -49,7 +50,8 @@ class GrpcAnalysis:
         params.update(job.parameters)
         request = pb.RunAnalysisRequest(
             task_id=job.task_id,
-            user_id=job.user_id,
+            # AnalysisService uses it for the keys of the outputs it writes.
+            user_id=storage_user_segment(job.user_id),
             tool_id=job.tool_id,
             agents=list(job.agents),
             parameters=params,

@@ -86,7 +86,7 @@ class TaskRow(Base):
     __tablename__ = "tasks"
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(255))
     tool_id: Mapped[str] = mapped_column(String(64))
     agents: Mapped[list[str]] = mapped_column(JsonType)
     status: Mapped[str] = mapped_column(String(20))
@@ -243,6 +243,7 @@ class SqlTaskRepository:
         tool_id: str | None,
         limit: int,
         after: Cursor | None,
+        offset: int = 0,
     ) -> tuple[list[Task], int]:
         filters = [TaskRow.user_id == user_id]
         if status is not None:
@@ -262,6 +263,7 @@ class SqlTaskRepository:
                 select(TaskRow)
                 .where(*page_filters)
                 .order_by(TaskRow.created_at.desc(), TaskRow.task_id.desc())
+                .offset(offset)
                 .limit(limit)
             ).all()
             total = session.scalar(select(func.count()).select_from(TaskRow).where(*filters))

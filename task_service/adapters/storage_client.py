@@ -1,5 +1,8 @@
 """StorageService, as TaskService's domain sees it (the StoragePort),
-through the generated gRPC stub. Blocking: called from worker threads."""
+through the generated gRPC stub. Blocking: called from worker threads.
+
+The domain names objects by the owner's subject; here the subject becomes
+the owner's key segment (:func:`~task_service.domain.identity.storage_user_segment`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from dataquality.storage.v1 import storage_service_pb2_grpc as pb_grpc
 from dqcommon.errors import decode_rpc_error
 from dqcommon.logging import outgoing_metadata
 from task_service.domain import errors
+from task_service.domain.identity import storage_user_segment
 from task_service.domain.ports import Area, ObjectStat, SignedUrl, TaskObject
 
 _AREAS = {"inputs": pb.ObjectRef.AREA_INPUTS, "outputs": pb.ObjectRef.AREA_OUTPUTS}
@@ -23,7 +27,10 @@ _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 
 def to_ref(obj: TaskObject) -> pb.ObjectRef:
     return pb.ObjectRef(
-        user_id=obj.user_id, task_id=obj.task_id, area=_AREAS[obj.area], name=obj.name
+        user_id=storage_user_segment(obj.user_id),
+        task_id=obj.task_id,
+        area=_AREAS[obj.area],
+        name=obj.name,
     )
 
 
@@ -35,14 +42,14 @@ class GrpcStorage:
         self._timeout = timeout_seconds
 
     def create_upload_url(
-        self, obj: TaskObject, *, content_type: str, size_bytes: int, expires_in: int
+        self, obj: TaskObject, *, content_type: str, size_bytes: int | None, expires_in: int
     ) -> SignedUrl:
         response = self._call(
             self._stub.CreateUploadUrl,
             pb.CreateUploadUrlRequest(
                 object=to_ref(obj),
                 content_type=content_type,
-                content_length=size_bytes,
+                content_length=size_bytes or 0,
                 expires_in_seconds=expires_in,
             ),
         )
@@ -117,7 +124,7 @@ class GrpcStorage:
         response = self._call(
             self._stub.DeleteObjects,
             pb.DeleteObjectsRequest(
-                user_id=user_id,
+                user_id=storage_user_segment(user_id),
                 task_id=task_id,
                 area=_AREAS[area] if area else pb.ObjectRef.AREA_UNSPECIFIED,
                 keep_names=list(keep_names),

@@ -16,6 +16,10 @@ condition, so a dispatcher that lost its lease, or a task cancelled
 meanwhile, can never be overwritten. A cancelled task's analysis is stopped
 within ``cancel_check_interval_seconds``.
 
+A ``/process`` call does not wait for the next poll: :meth:`Dispatcher.start_now`
+claims at once and waits until the analysis service has accepted the task
+(its first event) or refused it, so the caller sees the real status.
+
 Each attempt writes its outputs under its own names (``attempt-N.…``); the
 task records the completing attempt's files, and the others are deleted, so
 a retry never mixes the outputs of two attempts.
@@ -24,6 +28,7 @@ a retry never mixes the outputs of two attempts.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import itertools
@@ -147,6 +152,9 @@ class Dispatcher:
         self._stopping = False
         self._saturated_until = 0.0
         self._busy_streak = 0
+        self._claim_lock = asyncio.Lock()
+        # /process calls waiting for their task's hand-over, by task id.
+        self._admission: dict[str, asyncio.Future[None]] = {}
 
     @property
     def running(self) -> frozenset[str]:
@@ -158,6 +166,43 @@ class Dispatcher:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wakeup.set)
+
+    def start_now(self, task_id: str, timeout: float) -> None:
+        """Claims queued work now (oldest first, as always) and, if this
+        dispatcher took ``task_id``, waits until its analysis service has
+        accepted or refused it; at most ``timeout`` seconds. Blocking:
+        called from a worker thread, never from the event loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or self._stopping or timeout <= 0:
+            self.wake()
+            return
+        future = asyncio.run_coroutine_threadsafe(self._start_now(task_id, timeout), loop)
+        try:
+            future.result(timeout + 1.0)
+        except (concurrent.futures.TimeoutError, TimeoutError):
+            future.cancel()
+        except Exception:
+            log.warning("could not start the task at once; it waits in the queue", exc_info=True)
+
+    async def _start_now(self, task_id: str, timeout: float) -> None:
+        admitted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._admission[task_id] = admitted
+        try:
+            await self._claim_available()
+            if task_id in self._running and not admitted.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(admitted), timeout)
+        finally:
+            self._admission.pop(task_id, None)
+            if not admitted.done():
+                admitted.cancel()
+
+    def _admitted(self, task_id: str) -> None:
+        """The analysis service answered for ``task_id`` (accepted it, or the
+        task went back to the queue or failed)."""
+        waiter = self._admission.get(task_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def abort(self, task_id: str, reason: str = "cancelled") -> None:
         """Stops the analysis of ``task_id`` if this dispatcher runs it (the
@@ -217,6 +262,10 @@ class Dispatcher:
     # --- claiming -------------------------------------------------------
 
     async def _claim_available(self) -> None:
+        async with self._claim_lock:
+            await self._claim_while_room()
+
+    async def _claim_while_room(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._stopping and len(self._running) < self._policy.concurrency:
             if loop.time() < self._saturated_until:
@@ -332,6 +381,7 @@ class Dispatcher:
                     task, "PROCESSING_ERROR", "Unexpected error while running the analysis."
                 )
             finally:
+                self._admitted(task.task_id)
                 renewer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewer
@@ -431,6 +481,7 @@ class Dispatcher:
             if failure.code in _NOT_STARTED_CODES:
                 raise _NotStarted(failure) from None
             raise
+        self._admitted(task.task_id)
         async for event in _prepend(first, events):
             if isinstance(event, AnalysisProgress):
                 progress = Progress(

@@ -23,21 +23,27 @@ def invalid_request(message: str, *violations: FieldViolation) -> ServiceError:
     )
 
 
-def task_not_found(task_id: str) -> ServiceError:
+def validation_error(message: str, *violations: FieldViolation) -> ServiceError:
+    """The request's shape is wrong (HTTP 422 through the gateway)."""
     return ServiceError(
-        C.NOT_FOUND,
-        "TASK_NOT_FOUND",
-        f"Task {task_id} does not exist.",
-        metadata={"task_id": task_id},
+        C.INVALID_ARGUMENT, "VALIDATION_ERROR", message, field_violations=tuple(violations)
     )
 
 
-def task_unauthorized(task_id: str) -> ServiceError:
+def limit_exceeded(field: str, message: str) -> ServiceError:
     return ServiceError(
-        C.PERMISSION_DENIED,
-        "TASK_UNAUTHORIZED",
-        f"Task {task_id} belongs to another user.",
-        metadata={"task_id": task_id},
+        C.INVALID_ARGUMENT,
+        "REQUEST_LIMIT_EXCEEDED",
+        message,
+        metadata={"field": field},
+        field_violations=(FieldViolation(field, message),),
+    )
+
+
+def task_not_found(task_id: str) -> ServiceError:
+    """Unknown and foreign tasks answer alike, so ids cannot be probed."""
+    return ServiceError(
+        C.NOT_FOUND, "TASK_NOT_FOUND", "Task not found", metadata={"task_id": task_id[:64]}
     )
 
 
@@ -45,31 +51,42 @@ def invalid_tool(tool_id: str, known: Sequence[str]) -> ServiceError:
     return ServiceError(
         C.INVALID_ARGUMENT,
         "INVALID_TOOL_ID",
-        f"Unknown tool '{tool_id}'. Available tools: {', '.join(known)}.",
-        metadata={"tool_id": tool_id, "available_tools": ",".join(known)},
-        field_violations=(FieldViolation("tool_id", f"'{tool_id}' is not a tool"),),
+        f"Invalid tool_id. Must be one of: {list(known)!r}",
+        metadata={"tool_id": tool_id[:64], "available_tools": ",".join(known)},
+        field_violations=(FieldViolation("tool_id", f"'{tool_id[:64]}' is not a tool"),),
     )
 
 
-def invalid_agents(tool_id: str, unknown: Sequence[str], known: Sequence[str]) -> ServiceError:
+def tool_not_found(tool_id: str) -> ServiceError:
+    return ServiceError(
+        C.NOT_FOUND,
+        "TOOL_NOT_FOUND",
+        f"Tool '{tool_id[:64]}' not found",
+        metadata={"tool_id": tool_id[:64]},
+    )
+
+
+def invalid_agents(tool_id: str, unknown: Sequence[str], available: Sequence[str]) -> ServiceError:
+    shown = [a[:64] for a in unknown[:20]]
     return ServiceError(
         C.INVALID_ARGUMENT,
         "INVALID_AGENT_ID",
-        f"Unknown agent(s) {', '.join(unknown)} for {tool_id}. Agents: {', '.join(known)}.",
-        metadata={"invalid_agents": ",".join(unknown), "available_agents": ",".join(known)},
+        f"Invalid agents for {tool_id}: {shown!r}. Available: {list(available)!r}",
+        metadata={"invalid_agents": ",".join(shown), "available_agents": ",".join(available)},
         field_violations=tuple(
-            FieldViolation("agents", f"'{a}' is not an agent of {tool_id}") for a in unknown
+            FieldViolation("agents", f"'{a}' is not an agent of {tool_id}") for a in shown
         ),
     )
 
 
 def repeated_agents(repeated: Sequence[str]) -> ServiceError:
+    shown = list(repeated[:20])
     return ServiceError(
         C.INVALID_ARGUMENT,
         "INVALID_AGENT_ID",
-        f"Agent(s) listed more than once: {', '.join(repeated)}.",
-        metadata={"repeated_agents": ",".join(repeated)},
-        field_violations=tuple(FieldViolation("agents", f"'{a}' is repeated") for a in repeated),
+        f"Agents listed more than once: {shown!r}. List each agent once.",
+        metadata={"repeated_agents": ",".join(shown)},
+        field_violations=tuple(FieldViolation("agents", f"'{a}' is repeated") for a in shown),
     )
 
 
@@ -79,8 +96,7 @@ def agents_not_available(
     return ServiceError(
         C.INVALID_ARGUMENT,
         "AGENT_NOT_AVAILABLE",
-        f"Agent(s) {', '.join(agents)} of {tool_id} are not available in this version. "
-        f"Available: {', '.join(available) or 'none'}.",
+        f"Agents not available yet for {tool_id}: {list(agents)!r}. Available: {list(available)!r}",
         metadata={"unavailable_agents": ",".join(agents), "available_agents": ",".join(available)},
         field_violations=tuple(
             FieldViolation("agents", f"'{a}' is not available yet") for a in agents
@@ -88,23 +104,23 @@ def agents_not_available(
     )
 
 
-def invalid_parameters(violations: Iterable[tuple[str, str]], source: str) -> ServiceError:
+def invalid_parameters(
+    violations: Iterable[tuple[str, str]], source: str, omitted: int = 0
+) -> ServiceError:
     items = tuple(FieldViolation(f, d) for f, d in violations)
     summary = "; ".join(f"{v.field}: {v.description}" for v in items[:5])
-    more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
+    rest = len(items) - 5 + omitted if len(items) > 5 else omitted
+    more = f" (and {rest} more)" if rest > 0 else ""
     return ServiceError(
         C.INVALID_ARGUMENT,
         "INVALID_PARAMETERS",
         f"Invalid parameters in {source}: {summary}{more}.",
-        metadata={"violations": str(len(items)), "source": source},
+        metadata={"violations": str(len(items) + omitted), "source": source},
         field_violations=items,
     )
 
 
-def invalid_state(task_id: str, status: TaskStatus, action: str, hint: str = "") -> ServiceError:
-    message = f"Cannot {action}: task {task_id} is {status.value}."
-    if hint:
-        message += f" {hint}"
+def invalid_state(task_id: str, status: TaskStatus, message: str) -> ServiceError:
     return ServiceError(
         C.FAILED_PRECONDITION,
         "INVALID_TASK_STATE",
@@ -114,21 +130,50 @@ def invalid_state(task_id: str, status: TaskStatus, action: str, hint: str = "")
     )
 
 
-def already_processing(task_id: str, status: TaskStatus) -> ServiceError:
+def already_processing(task_id: str, status: TaskStatus, message: str) -> ServiceError:
     return ServiceError(
-        C.ABORTED,
+        C.FAILED_PRECONDITION,
         "TASK_ALREADY_PROCESSING",
-        f"Task {task_id} is already {status.value}; processing was requested before.",
+        message,
         metadata={"task_id": task_id, "status": status.value},
     )
 
 
-def not_completed(task_id: str, status: TaskStatus) -> ServiceError:
+def not_completed(task_id: str, status: TaskStatus, what: str) -> ServiceError:
     return ServiceError(
         C.FAILED_PRECONDITION,
         "TASK_NOT_COMPLETED",
-        f"Task {task_id} is {status.value}; downloads exist once it is COMPLETED.",
+        f"{what} not available for task in status: {status.value}. Task must be COMPLETED.",
         metadata={"task_id": task_id, "status": status.value},
+    )
+
+
+def report_not_found(task_id: str) -> ServiceError:
+    return ServiceError(
+        C.NOT_FOUND,
+        "REPORT_NOT_FOUND",
+        "JSON report not found in task outputs",
+        metadata={"task_id": task_id},
+    )
+
+
+def report_too_large(task_id: str, size_bytes: int, limit: int) -> ServiceError:
+    return ServiceError(
+        C.FAILED_PRECONDITION,
+        "REPORT_TOO_LARGE",
+        f"The report of this task is too large to return here ({size_bytes} bytes; at most "
+        f"{limit}). Download the JSON report from GET /tasks/{task_id}/downloads.",
+        metadata={"task_id": task_id, "size_bytes": str(size_bytes), "limit": str(limit)},
+    )
+
+
+def report_unreadable(task_id: str, why: str) -> ServiceError:
+    return ServiceError(
+        C.INTERNAL,
+        "REPORT_UNREADABLE",
+        "The stored report of this task could not be read; it may be damaged. "
+        "Its files can still be downloaded.",
+        metadata={"task_id": task_id, "why": why[:200]},
     )
 
 
@@ -145,8 +190,8 @@ def files_not_found(task_id: str, missing: Sequence[str]) -> ServiceError:
     return ServiceError(
         C.FAILED_PRECONDITION,
         "FILES_NOT_FOUND",
-        f"Required file(s) not uploaded: {', '.join(missing)}. The task is now UPLOAD_FAILED; "
-        "request upload URLs again and upload the file(s) before processing.",
+        f"Required files not found in storage: {', '.join(missing)}. The task is now "
+        "UPLOAD_FAILED; request upload URLs again and upload the files before processing.",
         metadata={
             "task_id": task_id,
             "missing_files": ",".join(missing),
@@ -180,7 +225,7 @@ def not_cancellable(task_id: str, status: TaskStatus) -> ServiceError:
     return ServiceError(
         C.FAILED_PRECONDITION,
         "TASK_NOT_CANCELLABLE",
-        f"Task {task_id} is already {status.value}; only unfinished tasks can be cancelled.",
+        f"Cannot cancel task in status: {status.value}. Only unfinished tasks can be cancelled.",
         metadata={"task_id": task_id, "status": status.value},
     )
 

@@ -65,12 +65,14 @@ def can_transition(source: TaskStatus, target: TaskStatus) -> bool:
     return target in TRANSITIONS[source]
 
 
-#: The stage name and progress a status starts with.
+#: The stage name and progress a status starts with. The scale is the
+#: frontend's: 0 until processing, 15 once queued or taken by a worker,
+#: 15-95 while the agents run, 100 when completed (README "Progress").
 STAGE_OF: dict[TaskStatus, tuple[str, int]] = {
     S.CREATED: ("created", 0),
-    S.UPLOADING: ("uploading", 5),
-    S.UPLOAD_FAILED: ("upload_failed", 5),
-    S.QUEUED: ("queued", 10),
+    S.UPLOADING: ("uploading", 0),
+    S.UPLOAD_FAILED: ("upload_failed", 0),
+    S.QUEUED: ("queued", 15),
     S.PROCESSING: ("starting", 15),
     S.COMPLETED: ("completed", 100),
     S.FAILED: ("failed", 0),
@@ -78,15 +80,17 @@ STAGE_OF: dict[TaskStatus, tuple[str, int]] = {
     S.EXPIRED: ("expired", 0),
 }
 
-#: Progress reserved before the analysis starts; the analysis' own 0-100 maps
-#: onto [PROCESSING_BASE, 99] and 100 means completed.
+#: Progress when an analysis starts and the most it shows before completion:
+#: the analysis' own 0-100 maps onto [PROCESSING_BASE, PROCESSING_END].
 PROCESSING_BASE = 15
+PROCESSING_END = 95
 
 
 def task_progress(analysis_percent: int) -> int:
-    """Maps an analysis' percent (0-100) to the task's progress (15-99)."""
+    """Maps an analysis' percent (0-100) to the task's progress (15-95),
+    as the frontend's 15 + 80*k/n for agent k of n."""
     clamped = max(0, min(100, analysis_percent))
-    return min(99, PROCESSING_BASE + (clamped * (99 - PROCESSING_BASE)) // 100)
+    return PROCESSING_BASE + (clamped * (PROCESSING_END - PROCESSING_BASE)) // 100
 
 
 @dataclass(frozen=True)

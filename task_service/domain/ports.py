@@ -76,7 +76,11 @@ class TaskRepository(Protocol):
         tool_id: str | None,
         limit: int,
         after: Cursor | None,
-    ) -> tuple[list[Task], int]: ...
+        offset: int = 0,
+    ) -> tuple[list[Task], int]:
+        """The user's tasks newest first (after ``after``, or skipping
+        ``offset``), and how many match the filters in all."""
+        ...
 
     def transition(
         self,
@@ -119,8 +123,10 @@ class StoragePort(Protocol):
     """StorageService, as TaskService uses it."""
 
     def create_upload_url(
-        self, obj: TaskObject, *, content_type: str, size_bytes: int, expires_in: int
-    ) -> SignedUrl: ...
+        self, obj: TaskObject, *, content_type: str, size_bytes: int | None, expires_in: int
+    ) -> SignedUrl:
+        """A presigned PUT; its signature covers ``size_bytes`` when given."""
+        ...
 
     def create_download_url(
         self, obj: TaskObject, *, expires_in: int, filename: str

@@ -73,10 +73,15 @@ async def watch_task(
         try:
             current = await load()
             changes = await transitions(current, seen) if current.version != last.version else []
-            if changes and changes[-1].to_status.terminal and not current.status.terminal:
-                # The task and its history are read one after the other: the
-                # terminal change committed in between. Read the final state.
+            for _ in range(3):
+                if not changes or changes[-1].to_status is current.status:
+                    break
+                # The task and its history are read one after the other: a
+                # change committed in between (QUEUED -> PROCESSING takes
+                # milliseconds). Read both again so that the task sent with
+                # the changes is not older than them.
                 current = await load()
+                changes = await transitions(current, seen)
             failures = 0
         except ServiceError as error:
             yield WatchEvent(EventType.ERROR, None, True, None, error.reason, error.message)

@@ -1,11 +1,22 @@
-"""The tool catalog and parameter validation (shared by TaskService and
-AnalysisService)."""
+"""The tool catalog against the frontend's parameter catalogue, and
+parameter validation (shared by TaskService and AnalysisService)."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from dqcommon.tools import ParameterError, ParamType, default_catalog, validate_parameters
+from dqcommon.tools.parameters import MAX_ITEMS, MAX_VIOLATIONS
+from tests.contract_catalogue import (
+    ALLOWED,
+    CATALOGUE,
+    COLUMN_SELECTION,
+    SHOWN,
+    TIGHTER,
+    form_values,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -18,6 +29,10 @@ def violations(tool, agents, raw):
     with pytest.raises(ParameterError) as info:
         validate_parameters(tool, agents, raw)
     return {v.field: v.description for v in info.value.violations}
+
+
+def all_agents():
+    return [(tool, agent) for tool in CATALOG.tools for agent in tool.agents]
 
 
 def test_both_tools_and_their_agents_in_declared_order():
@@ -38,21 +53,58 @@ def test_both_tools_and_their_agents_in_declared_order():
         "outlier-remover",
         "cleanse-writeback",
     ]
+    assert [s.slot for s in PROFILE.files] == ["primary", "baseline"]
+    assert [s.slot for s in CLEAN.files] == ["primary"]
+
+
+@pytest.mark.parametrize(("tool", "agent"), all_agents(), ids=lambda x: getattr(x, "agent_id", ""))
+def test_parameters_match_the_contract_catalogue(tool, agent):
+    expected = CATALOGUE[agent.agent_id]
+    assert {p.name for p in agent.parameters} == {name for name, *_ in expected}
+    for name, kind, default, lo, hi in expected:
+        spec = agent.parameter(name)
+        assert spec.type.value == kind, name
+        assert spec.default == default, name
+        # Bounds as the contract's; a tighter one of ours is documented.
+        bounds = TIGHTER.get((agent.agent_id, name), (lo, hi))
+        assert (spec.minimum, spec.maximum) == (
+            bounds[0] if bounds[0] is not None else lo,
+            bounds[1],
+        ), name
+        assert spec.show == (name in SHOWN.get(agent.agent_id, set())), name
+        assert spec.column_selection == ((agent.agent_id, name) in COLUMN_SELECTION), name
+        if (agent.agent_id, name) in ALLOWED:
+            assert set(spec.allowed) == ALLOWED[(agent.agent_id, name)], name
+        if kind == "array":
+            assert spec.items in ("string", "object"), name
+
+
+def test_the_frontends_form_values_are_accepted_for_every_agent():
+    for tool, agent in all_agents():
+        form = {a.agent_id: form_values(a.agent_id) for a in tool.agents}
+        result = validate_parameters(tool, [agent.agent_id], form)
+        assert result.by_agent[agent.agent_id] == {
+            **agent.defaults(),
+            **{k: v for k, v in form[agent.agent_id].items() if v is not None},
+        }
 
 
 def test_every_default_satisfies_its_own_schema():
-    for tool in CATALOG.tools:
-        for agent in tool.agents:
-            explicit = {agent.agent_id: agent.defaults()}
-            result = validate_parameters(tool, [agent.agent_id], explicit)
-            assert result.by_agent[agent.agent_id] == agent.defaults()
+    for tool, agent in all_agents():
+        explicit = {agent.agent_id: agent.defaults()}
+        result = validate_parameters(tool, [agent.agent_id], explicit)
+        assert result.by_agent[agent.agent_id] == agent.defaults()
 
 
-def test_defaults_fill_omitted_parameters_and_only_selected_agents_are_returned():
+def test_defaults_fill_omitted_parameters_and_other_agents_are_ignored():
     result = validate_parameters(
         PROFILE,
         ["unified-profiler"],
-        {"unified-profiler": {"top_n_values": 5}, "score-risk": {"pii_sample_size": 50}},
+        {
+            "unified-profiler": {"top_n_values": 5},
+            "score-risk": {"pii_sample_size": "not even a number"},
+            "not-an-agent": ["whatever"],
+        },
     )
     assert set(result.by_agent) == {"unified-profiler"}
     params = result.by_agent["unified-profiler"]
@@ -61,18 +113,54 @@ def test_defaults_fill_omitted_parameters_and_only_selected_agents_are_returned(
     assert params["null_alert_threshold"] == 50
 
 
-def test_whole_floats_become_integers():
+def test_null_means_the_default_and_stays_null_where_the_default_is_null():
     result = validate_parameters(
-        PROFILE, ["unified-profiler"], {"unified-profiler": {"top_n_values": 7.0}}
+        CLEAN,
+        ["cleanse-writeback"],
+        {"cleanse-writeback": {"original_row_count": None, "integrity_weight": None}},
     )
-    value = result.by_agent["unified-profiler"]["top_n_values"]
-    assert value == 7 and isinstance(value, int)
+    params = result.by_agent["cleanse-writeback"]
+    assert params["original_row_count"] is None and params["integrity_weight"] == 0.4
+    assert validate_parameters(CLEAN, ["cleanse-writeback"], {"cleanse-writeback": None})
+    result = validate_parameters(
+        CLEAN, ["cleanse-writeback"], {"cleanse-writeback": {"original_row_count": 1200}}
+    )
+    assert result.by_agent["cleanse-writeback"]["original_row_count"] == 1200
+
+
+def test_whole_floats_become_integers_and_integers_floats_where_declared():
+    result = validate_parameters(
+        PROFILE,
+        ["unified-profiler"],
+        {"unified-profiler": {"top_n_values": 7.0, "outlier_iqr_multiplier": 2}},
+    )
+    values = result.by_agent["unified-profiler"]
+    assert values["top_n_values"] == 7 and isinstance(values["top_n_values"], int)
+    assert values["outlier_iqr_multiplier"] == 2.0 and isinstance(
+        values["outlier_iqr_multiplier"], float
+    )
+
+
+def test_bounds_are_no_tighter_than_the_contract():
+    # No maximum in the contract: large values are accepted.
+    result = validate_parameters(
+        PROFILE,
+        ["unified-profiler"],
+        {"unified-profiler": {"categorical_threshold": 10**6, "outlier_iqr_multiplier": 50}},
+    )
+    assert result.by_agent["unified-profiler"]["categorical_threshold"] == 10**6
+    # Thresholds in any order (the contract does not order them).
+    validate_parameters(
+        PROFILE,
+        ["score-risk"],
+        {"score-risk": {"medium_risk_threshold": 80, "high_risk_threshold": 70}},
+    )
 
 
 def test_every_violation_is_reported_at_once():
     found = violations(
         PROFILE,
-        ["unified-profiler"],
+        ["unified-profiler", "score-risk"],
         {
             "unified-profiler": {
                 "top_n_values": 0,
@@ -81,7 +169,6 @@ def test_every_violation_is_reported_at_once():
                 "categorical_threshold": 2.5,
                 "bogus": 1,
             },
-            "not-an-agent": {},
             "score-risk": {"pii_detection_enabled": "yes"},
         },
     )
@@ -91,7 +178,6 @@ def test_every_violation_is_reported_at_once():
         "parameters.unified-profiler.null_alert_threshold",
         "parameters.unified-profiler.categorical_threshold",
         "parameters.unified-profiler.bogus",
-        "parameters.not-an-agent",
         "parameters.score-risk.pii_detection_enabled",
     }
     assert found["parameters.unified-profiler.top_n_values"] == "must be at least 1 (got 0)"
@@ -102,7 +188,6 @@ def test_every_violation_is_reported_at_once():
     assert found["parameters.unified-profiler.categorical_threshold"] == "must be a whole number"
     assert found["parameters.score-risk.pii_detection_enabled"] == "must be true or false"
     assert "unknown parameter" in found["parameters.unified-profiler.bogus"]
-    assert "is not an agent of profile-my-data" in found["parameters.not-an-agent"]
 
 
 @pytest.mark.parametrize(
@@ -114,24 +199,19 @@ def test_every_violation_is_reported_at_once():
             "must be one of",
         ),
         (
-            {"test-coverage-agent": {"unique_columns": "id"}},
+            {"test-coverage-agent": {"unique_columns": [1, 2]}},
             "parameters.test-coverage-agent.unique_columns",
             "must be a list of strings",
         ),
         (
-            {"test-coverage-agent": {"unique_columns": ["id", "id"]}},
+            {"test-coverage-agent": {"unique_columns": "id"}},
             "parameters.test-coverage-agent.unique_columns",
-            "must not repeat",
+            "must be a JSON array",
         ),
         (
             {"test-coverage-agent": {"range_tests": []}},
             "parameters.test-coverage-agent.range_tests",
             "must be a JSON object",
-        ),
-        (
-            {"score-risk": {"medium_risk_threshold": 80, "high_risk_threshold": 70}},
-            "parameters.score-risk.medium_risk_threshold",
-            "must not exceed high_risk_threshold",
         ),
         ({"unified-profiler": []}, "parameters.unified-profiler", "must be a JSON object"),
         (
@@ -144,18 +224,22 @@ def test_every_violation_is_reported_at_once():
             "parameters.unified-profiler.outlier_iqr_multiplier",
             "must be a number",
         ),
+        (
+            {"unified-profiler": {"top_n_values": 1001}},
+            "parameters.unified-profiler.top_n_values",
+            "must be at most 1000",
+        ),
     ],
 )
-def test_type_range_choice_and_ordering_violations(raw, field, expected):
-    agents = list(raw)
-    found = violations(PROFILE, agents, raw)
+def test_type_range_and_choice_violations(raw, field, expected):
+    found = violations(PROFILE, list(raw), raw)
     assert expected in found[field]
 
 
 def test_clean_tool_lists_and_objects():
     found = violations(
         CLEAN,
-        ["duplicate-resolver"],
+        ["duplicate-resolver", "cleanse-previewer"],
         {
             "duplicate-resolver": {"detection_types": ["exact", "fuzzy"]},
             "cleanse-previewer": {"preview_rules": [{"type": "drop_nulls"}, "oops"]},
@@ -163,6 +247,46 @@ def test_clean_tool_lists_and_objects():
     )
     assert "unknown values fuzzy" in found["parameters.duplicate-resolver.detection_types"]
     assert "list of JSON objects" in found["parameters.cleanse-previewer.preview_rules"]
+
+
+def test_arrays_and_objects_may_come_as_json_encoded_strings():
+    result = validate_parameters(
+        PROFILE,
+        ["test-coverage-agent"],
+        {
+            "test-coverage-agent": {
+                "unique_columns": '["id", "email"]',
+                "range_tests": json.dumps({"age": {"min": 0}}),
+            }
+        },
+    )
+    values = result.by_agent["test-coverage-agent"]
+    assert values["unique_columns"] == ["id", "email"]
+    assert values["range_tests"] == {"age": {"min": 0}}
+    found = violations(
+        PROFILE, ["test-coverage-agent"], {"test-coverage-agent": {"range_tests": "{oops"}}
+    )
+    assert "JSON object" in found["parameters.test-coverage-agent.range_tests"]
+    deep = "[" * 100_000 + "]" * 100_000
+    found = violations(
+        PROFILE, ["test-coverage-agent"], {"test-coverage-agent": {"unique_columns": deep}}
+    )
+    assert "JSON array" in found["parameters.test-coverage-agent.unique_columns"]
+
+
+def test_values_are_bounded_and_the_report_of_problems_too():
+    found = violations(
+        PROFILE,
+        ["test-coverage-agent"],
+        {"test-coverage-agent": {"unique_columns": ["c"] * (MAX_ITEMS + 1)}},
+    )
+    assert "at most" in found["parameters.test-coverage-agent.unique_columns"]
+
+    many = {f"unknown_{i}": 1 for i in range(50_000)}
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(PROFILE, ["unified-profiler"], {"unified-profiler": many})
+    assert len(info.value.violations) == MAX_VIOLATIONS
+    assert info.value.omitted == 50_000 - MAX_VIOLATIONS
 
 
 def test_parameters_must_be_an_object():
@@ -176,13 +300,12 @@ def test_required_slots_follow_the_selected_agents():
     assert PROFILE.required_slots(["unified-profiler", "drift-detector"]) == ("primary", "baseline")
 
 
-def test_every_parameter_type_is_described():
-    for tool in CATALOG.tools:
-        for agent in tool.agents:
-            assert agent.description
-            for param in agent.parameters:
-                assert param.description, (agent.agent_id, param.name)
-                assert isinstance(param.type, ParamType)
+def test_every_parameter_is_described():
+    for _tool, agent in all_agents():
+        assert agent.description and agent.features and agent.icon
+        for param in agent.parameters:
+            assert param.description, (agent.agent_id, param.name)
+            assert isinstance(param.type, ParamType)
 
 
 def test_slots_declare_the_formats_the_frontend_offers():
@@ -210,7 +333,7 @@ def test_file_options_are_validated_and_passed_to_the_analysis():
         ["unified-profiler"],
         {"files": {"secondary": {}, "primary": {"sheet": "", "tab": "x"}, "baseline": 3}},
     ) == {
-        "parameters.files.secondary": "'secondary' is not a data file slot "
+        "parameters.files.secondary": "is not a data file slot of profile-my-data "
         "(slots: primary, baseline)",
         "parameters.files.primary.sheet": "must be the name of a worksheet of an Excel file "
         "(1 to 31 characters)",

@@ -151,7 +151,6 @@ def test_download_name_defaults_to_the_object_name(storage: Any, task: TaskFiles
     [
         ({"expires_in_seconds": 0}, "expires_in_seconds"),
         ({"expires_in_seconds": 604801}, "expires_in_seconds"),
-        ({"content_length": 0}, "content_length"),
         ({"content_length": -5}, "content_length"),
         ({"content_length": 6 * 1024**3}, "content_length"),
         ({"content_type": ""}, "content_type"),
@@ -172,6 +171,16 @@ def test_upload_url_request_validation(
     assert error.code is grpc.StatusCode.INVALID_ARGUMENT
     assert error.reason == "INVALID_REQUEST"
     assert [v.field for v in error.field_violations] == [field]
+
+
+def test_an_unsigned_size_accepts_any_size_but_still_the_signed_type(
+    storage: Any, task: TaskFiles, s3: Any
+) -> None:
+    signed = _upload_url(storage, task, size=0)
+    assert _put(signed, CSV * 3).status_code == 200
+    head = s3.head_object(Bucket=task.bucket, Key=task.key())
+    assert head["ContentLength"] == len(CSV) * 3
+    assert _put(signed, CSV, **{"Content-Type": "text/plain"}).status_code == 403
 
 
 def test_longest_lifetime_is_seven_days(storage: Any, task: TaskFiles) -> None:

@@ -33,17 +33,18 @@ def storage() -> FakeStorage:
 
 
 @pytest.fixture
-def wakes() -> list[int]:
+def starts() -> list[tuple[str, float]]:
+    """The tasks /process asked the dispatcher to start, with the wait."""
     return []
 
 
 @pytest.fixture
-def use_cases(repo, storage, clock, wakes) -> TaskUseCases:
+def use_cases(repo, storage, clock, starts) -> TaskUseCases:
     return TaskUseCases(
         repo=repo,
         storage=storage,
         catalog=default_catalog(),
         clock=clock,
         policy=TaskPolicy(),
-        wake_dispatcher=lambda: wakes.append(1),
+        start_processing=lambda task_id, timeout: starts.append((task_id, timeout)),
     )

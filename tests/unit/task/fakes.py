@@ -39,7 +39,7 @@ class FakeStorage:
 
     objects: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     available: bool = True
-    signed: list[tuple[str, str, int]] = field(default_factory=list)
+    signed: list[tuple[str, str, int | None]] = field(default_factory=list)
 
     @staticmethod
     def key(obj: TaskObject) -> str:
@@ -53,7 +53,7 @@ class FakeStorage:
         self.objects[self.key(obj)] = (data, content_type)
 
     def create_upload_url(
-        self, obj: TaskObject, *, content_type: str, size_bytes: int, expires_in: int
+        self, obj: TaskObject, *, content_type: str, size_bytes: int | None, expires_in: int
     ) -> SignedUrl:
         self._check()
         self.signed.append((self.key(obj), content_type, size_bytes))

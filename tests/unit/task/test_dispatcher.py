@@ -227,7 +227,7 @@ def test_progress_is_written_while_running(repo, use_cases, storage, clock):
     asyncio.run(
         run_until(dispatcher, lambda: repo.get(task.task_id).status is TaskStatus.COMPLETED)
     )
-    assert seen[0].percent == 57 and seen[0].stage == "profiling"
+    assert seen[0].percent == 55 and seen[0].stage == "profiling"
     assert seen[0].current_agent == "unified-profiler"
 
 
@@ -447,3 +447,109 @@ def test_recording_a_completion_is_never_mistaken_for_a_cancellation(
     assert [k.rsplit("/", 1)[1] for k in storage.objects if "/outputs/" in k] == [
         "attempt-1.report.json"
     ]
+
+
+# --- /process hands the task over before answering -------------------------------
+
+
+async def accept_then_hang(job):
+    yield AnalysisProgress(0, "reading", None, 1, 0)
+    await asyncio.sleep(3600)
+
+
+def process_answer(repo, storage, clock, analysis, **policy):
+    """The task /process returns while a dispatcher (which polls rarely) runs."""
+    from dqcommon.tools import default_catalog
+    from task_service.domain.service import TaskPolicy, TaskUseCases
+
+    holder: dict[str, Dispatcher] = {}
+    use_cases = TaskUseCases(
+        repo=repo,
+        storage=storage,
+        catalog=default_catalog(),
+        clock=clock,
+        policy=TaskPolicy(process_start_wait_seconds=5.0),
+        start_processing=lambda task_id, timeout: holder["d"].start_now(task_id, timeout),
+    )
+    dispatcher = make_dispatcher(
+        repo, use_cases, clock, analysis, storage, poll_interval_seconds=60, **policy
+    )
+    holder["d"] = dispatcher
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        await asyncio.sleep(0.3)  # the first claim pass found nothing; next poll in 60 s
+        try:
+            return await asyncio.to_thread(queued_task, use_cases, storage)
+        finally:
+            await dispatcher.stop(grace_seconds=0.2)
+            await runner
+
+    return asyncio.run(scenario())
+
+
+def test_process_answers_processing_once_an_analysis_service_has_taken_the_task(
+    repo, storage, clock
+):
+    answer = process_answer(repo, storage, clock, FakeAnalysis(accept_then_hang))
+    assert answer.status is TaskStatus.PROCESSING
+    assert answer.progress.percent == 15 and answer.processing_started_at is not None
+
+
+def test_process_answers_queued_when_every_analysis_service_is_full(repo, storage, clock):
+    answer = process_answer(repo, storage, clock, FakeAnalysis(busy))
+    assert answer.status is TaskStatus.QUEUED
+    assert answer.progress.stage == "waiting_for_capacity" and answer.progress.percent == 15
+    assert answer.attempt == 0  # waiting for capacity uses no attempt
+
+
+def test_process_answers_queued_when_this_dispatcher_is_at_its_limit(repo, storage, clock):
+    from dqcommon.tools import default_catalog
+    from task_service.domain.service import TaskPolicy, TaskUseCases
+
+    holder: dict[str, Dispatcher] = {}
+    use_cases = TaskUseCases(
+        repo=repo,
+        storage=storage,
+        catalog=default_catalog(),
+        clock=clock,
+        policy=TaskPolicy(),
+        start_processing=lambda task_id, timeout: holder["d"].start_now(task_id, timeout),
+    )
+    dispatcher = make_dispatcher(
+        repo,
+        use_cases,
+        clock,
+        FakeAnalysis(accept_then_hang),
+        storage,
+        poll_interval_seconds=60,
+        concurrency=1,
+    )
+    holder["d"] = dispatcher
+
+    async def scenario():
+        runner = asyncio.create_task(dispatcher.run())
+        await asyncio.sleep(0.3)
+        try:
+            first = await asyncio.to_thread(queued_task, use_cases, storage)
+            second = await asyncio.to_thread(queued_task, use_cases, storage)
+            return first, second
+        finally:
+            await dispatcher.stop(grace_seconds=0.2)
+            await runner
+
+    first, second = asyncio.run(scenario())
+    assert first.status is TaskStatus.PROCESSING
+    assert second.status is TaskStatus.QUEUED and second.progress.percent == 15
+
+
+def test_start_now_without_a_running_loop_does_not_wait(
+    repo, use_cases, storage, clock, monkeypatch
+):
+    dispatcher = make_dispatcher(repo, use_cases, clock, FakeAnalysis(succeed), storage)
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("nothing runs the dispatcher: there is nothing to wait for")
+
+    monkeypatch.setattr(asyncio, "run_coroutine_threadsafe", never)
+    dispatcher.start_now("00000000-0000-4000-8000-000000000000", 5.0)

@@ -78,9 +78,12 @@ def test_status_names_match_the_api_strings():
     ]
 
 
-def test_processing_progress_stays_between_15_and_99():
+def test_processing_progress_is_the_frontends_15_to_95_window():
     assert task_progress(0) == 15
-    assert task_progress(50) == 57
-    assert task_progress(100) == 99
-    assert task_progress(150) == 99
+    assert task_progress(50) == 55
+    assert task_progress(100) == 95
+    assert task_progress(150) == 95
     assert task_progress(-5) == 15
+    # Agent k of n at the frontend's 15 + 80k/n when the analysis reports
+    # its agents evenly.
+    assert [task_progress(100 * k // 5) for k in range(5)] == [15, 31, 47, 63, 79]

@@ -156,3 +156,43 @@ def test_a_status_change_whose_history_is_gone_is_still_a_status_event(use_cases
     events = collect([task, cancelled], history=[])
     assert (events[-1].type, events[-1].terminal) == (EventType.STATUS, True)
     assert events[-1].task.status is S.CANCELLED and events[-1].transition is None
+
+
+def test_a_change_committed_between_the_two_reads_is_not_sent_twice(use_cases):
+    created = new_task(use_cases)
+    uploading = dataclasses.replace(created, version=2, status=S.UPLOADING)
+    queued = dataclasses.replace(created, version=3, status=S.QUEUED)
+    processing = dataclasses.replace(created, version=4, status=S.PROCESSING)
+    done = dataclasses.replace(created, version=5, status=S.COMPLETED)
+    history = [
+        event(1, None, S.CREATED),
+        event(2, S.CREATED, S.UPLOADING),
+        event(3, S.UPLOADING, S.QUEUED),
+        event(4, S.QUEUED, S.PROCESSING),
+        event(5, S.PROCESSING, S.COMPLETED),
+    ]
+    # The poll reads the task while QUEUED, then the history after the claim
+    # (PROCESSING) committed: the history is ahead of the task it read.
+    reads = iter([uploading, uploading, queued, processing, done])
+    ahead = {3: 4}
+
+    async def load():
+        return next(reads)
+
+    async def transitions(task, after):
+        upto = ahead.pop(task.version, task.version)
+        return [e for e in history if after < e.event_id <= upto]
+
+    async def run():
+        return [e async for e in watch_task(load, transitions, poll_interval=0.001)]
+
+    events = asyncio.run(run())
+    statuses = [e for e in events if e.type is EventType.STATUS]
+    assert all(e.transition is not None for e in statuses)
+    assert [e.transition.to_status for e in statuses] == [
+        S.QUEUED,
+        S.PROCESSING,
+        S.COMPLETED,
+    ]
+    # Each change is sent with a task at least as new as the change.
+    assert [e.task.status for e in statuses] == [S.PROCESSING, S.PROCESSING, S.COMPLETED]
