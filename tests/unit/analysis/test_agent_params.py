@@ -18,13 +18,20 @@ pytestmark = pytest.mark.unit
 
 _TYPES: dict[ParamType, tuple[object, ...]] = {
     ParamType.INTEGER: (int,),
-    ParamType.NUMBER: (float,),
+    ParamType.FLOAT: (float,),
     ParamType.BOOLEAN: (bool,),
     ParamType.STRING: (str,),
-    ParamType.STRING_LIST: (tuple,),
+    ParamType.ARRAY: (tuple,),
     ParamType.OBJECT: (Mapping, dict),
-    ParamType.OBJECT_LIST: (tuple,),
 }
+
+
+def _without_none(hint: object) -> object:
+    """``int | None`` (a parameter whose default is null) -> ``int``."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if type(None) in typing.get_args(hint) and len(args) == 1:
+        return args[0]
+    return hint
 
 
 def _catalog_agent(agent_id: str):  # type: ignore[no-untyped-def]
@@ -51,7 +58,7 @@ def test_params_dataclass_matches_the_catalog_entry(agent_id: str) -> None:
     assert params_type.defaults() == entry.defaults()
     hints = typing.get_type_hints(params_type)
     for param in entry.parameters:
-        hint = hints[param.name]
+        hint = _without_none(hints[param.name]) if param.nullable else hints[param.name]
         origin = typing.get_origin(hint) or hint
         assert origin in _TYPES[param.type], (param.name, hint, param.type)
     # the catalog's defaults parse, and so does every value the validator lets through
