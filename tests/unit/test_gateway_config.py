@@ -184,6 +184,7 @@ def test_identity_checks_are_configured_in_the_lua_filter(tmp_path):
         "dataquality.edge",
         "envoy.filters.http.jwt_authn",
         "dataquality.identity",
+        "envoy.filters.http.buffer",
         "envoy.filters.http.grpc_json_transcoder",
         "envoy.filters.http.router",
     ]
