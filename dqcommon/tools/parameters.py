@@ -29,6 +29,7 @@ from typing import Any
 
 from dqcommon.tools.catalog import FILE_OPTIONS_KEY
 from dqcommon.tools.model import AgentDef, ParamDef, ParamType, ToolDef
+from dqcommon.tools.patterns import format_test_problems, range_test_problems
 
 #: Options a file may have, with what each must be.
 FILE_OPTIONS = {"sheet": "the name of a worksheet of an Excel file (1 to 31 characters)"}
@@ -189,9 +190,19 @@ def _check_agent(
         checked, problem = _check_value(spec, value)
         if problem:
             problems.add(field, problem)
-        else:
+            continue
+        content = _CONTENT_CHECKS.get(name)
+        inner = content(checked) if content is not None else []
+        for column, what in inner:
+            problems.add(_clip(f"{field}.{column}"), what)
+        if not inner:
             accepted[name] = checked
     return accepted
+
+
+#: Parameters whose content has a shape of its own (by parameter name):
+#: regexes must compile on the engine that runs them, ranges be numbers.
+_CONTENT_CHECKS = {"format_tests": format_test_problems, "range_tests": range_test_problems}
 
 
 def _is_number(value: Any) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from analysis_service.report.sheets import profiler
+from analysis_service.report.sheets import coverage, profiler, readiness
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
 
@@ -31,5 +31,9 @@ class AgentSheet:
 
 
 def agent_sheets() -> dict[str, AgentSheet]:
-    sheets = (AgentSheet("unified-profiler", profiler.TITLE, 10, profiler.write),)
+    sheets = (
+        AgentSheet("unified-profiler", profiler.TITLE, 10, profiler.write),
+        AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
+        AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
+    )
     return {sheet.agent_id: sheet for sheet in sheets}
