@@ -103,6 +103,41 @@ _TYPES = (
         "Remove the repeated rows or find why they are produced twice",
         "duplicate-resolver",
     ),
+    # test-coverage-agent (upstream keys) and readiness-rater
+    *(
+        IssueType(
+            f"missing_{kind}_column",
+            f"{label} test on an absent column",
+            "Correct the column name in the test parameters",
+        )
+        for kind, label in (("unique", "Uniqueness"), ("range", "Range"), ("format", "Format"))
+    ),
+    IssueType(
+        "uniqueness_violation",
+        "Repeated values in a unique column",
+        "Remove or correct the rows that repeat a key value",
+        "duplicate-resolver",
+    ),
+    IssueType(
+        "range_violation",
+        "Values outside the allowed range",
+        "Correct the values or widen the range deliberately",
+        "outlier-remover",
+    ),
+    IssueType(
+        "format_violation",
+        "Values not in the expected format",
+        "Rewrite the values in the expected format",
+        "field-standardization",
+    ),
+    IssueType(
+        "test_coverage_gap",
+        "Value failing a configured test",
+        "Correct the value so that it passes the test",
+    ),
+    IssueType("empty_column", "Empty column", "Drop the column or fill it at the source"),
+    IssueType("unnamed_column", "Unnamed column", "Give the column a name in the source"),
+    IssueType("repeated_column", "Repeated column name", "Rename one of the columns"),
     # row level (upstream keys, then ours)
     IssueType(
         "null",
