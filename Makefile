@@ -88,6 +88,7 @@ e2e: setup browser
 
 ## bench: profiler speed and memory against pandas (results in bench/results/)
 bench: setup
+	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) -m bench.run_bench
 
 ## freeze: rewrite requirements.txt from the current virtualenv

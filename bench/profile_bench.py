@@ -22,7 +22,15 @@ skipped with a note):
 * ``pandas`` - ``pd.read_csv`` of the whole file, then describe, nunique,
   value_counts, quantiles, skew and kurt per column (less than we compute:
   no type evidence, outliers, text stats or report);
+* ``five_agents`` - ours, the whole profile tool: every implemented agent
+  of profile-my-data at its defaults (plus uniqueness, range and format
+  tests for test-coverage-agent), the same file as the baseline for the
+  agents that read one, one pass each, and the JSON report;
+* ``duckdb_summarize`` - DuckDB's ``SUMMARIZE`` of ``read_csv`` (needs
+  ``bench/requirements.txt``, which ``make bench`` installs);
 * ``ydata_profiling``, ``whylogs`` - placeholders, run when installed.
+
+Beside the JSON, the table is written as Markdown (same name, ``.md``).
 """
 
 from __future__ import annotations
@@ -129,6 +137,53 @@ def run_streaming(path: Path) -> dict[str, Any]:
     return {"rows": result.primary.rows, "report_bytes": len(json_bytes(report))}
 
 
+def run_five_agents(path: Path) -> dict[str, Any]:
+    from analysis_service.agents.registry import implemented_agents
+    from analysis_service.agents.runner import AgentRequest, run_profile_agents, uses_baseline
+    from analysis_service.report import build_report, json_bytes
+    from dqcommon.tools import default_catalog
+
+    tool = default_catalog().tool("profile-my-data")
+    assert tool is not None
+    implemented = implemented_agents()
+    tests = {
+        "unique_columns": ["id", "email"],
+        "range_tests": {"quantity": {"min": 0, "max": 12}},
+        "format_tests": {"email": r"[a-z]+[0-9]+@example\.com", "code": "[0-9]{4}"},
+    }
+    requests = [
+        AgentRequest(
+            a.agent_id,
+            {**a.defaults(), **(tests if a.agent_id == "test-coverage-agent" else {})},
+        )
+        for a in tool.agents
+        if a.agent_id in implemented
+    ]
+    baseline = _chunks(path) if uses_baseline([r.agent_id for r in requests]) else None
+    result = run_profile_agents(_chunks(path), requests, baseline=baseline)
+    report = build_report(
+        tool_id="profile-my-data",
+        analysis_id="bench",
+        outputs=result.outputs,
+        execution_time_ms=result.execution_time_ms,
+    )
+    return {
+        "rows": result.primary.rows,
+        "agents": [o.agent_id for o in result.outputs if o.ok],
+        "failed_agents": [o.agent_id for o in result.outputs if not o.ok],
+        "report_bytes": len(json_bytes(report)),
+    }
+
+
+def run_duckdb(path: Path) -> dict[str, Any]:
+    import duckdb
+
+    connection = duckdb.connect()
+    summary = connection.execute("SUMMARIZE SELECT * FROM read_csv(?)", [str(path)]).fetchall()
+    rows = connection.execute("SELECT count(*) FROM read_csv(?)", [str(path)]).fetchone()
+    return {"rows": int(rows[0]) if rows else 0, "columns_summarised": len(summary)}
+
+
 def run_pandas(path: Path) -> dict[str, Any]:
     frame = pd.read_csv(path)
     frame.describe(include="all")
@@ -173,6 +228,8 @@ COMPETITORS: dict[str, Competitor] = {
         Competitor("streaming_json", run_streaming, fmt="json"),
         Competitor("streaming_xlsx", run_streaming, fmt="xlsx"),
         Competitor("pandas", run_pandas),
+        Competitor("five_agents", run_five_agents),
+        Competitor("duckdb_summarize", run_duckdb, needs="duckdb"),
         Competitor("ydata_profiling", run_ydata, needs="ydata_profiling"),
         Competitor("whylogs", run_whylogs, needs="whylogs"),
     )
@@ -305,8 +362,29 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             print(f"{row['competitor']:<18}  {row.get('skipped') or row.get('error', '')[:60]}")
-    print(f"written to {args.output}")
+    args.output.with_suffix(".md").write_text(_markdown(document), encoding="utf-8")
+    print(f"written to {args.output} and {args.output.with_suffix('.md')}")
     return 0
+
+
+def _markdown(document: dict[str, Any]) -> str:
+    lines = [
+        f"{document['rows']:,} rows, {document['file_mb']:.1f} MB, "
+        f"{document['machine']['cpus']} CPUs (whole process per competitor)",
+        "",
+        "| competitor | wall s | cpu s | MB/s | peak RSS MB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in document["results"]:
+        if "wall_s" in row:
+            lines.append(
+                f"| {row['competitor']} | {row['wall_s']:.2f} | {row['cpu_s']:.2f} "
+                f"| {row['mb_per_s']:.1f} | {row['peak_rss_mb']:.0f} |"
+            )
+        else:
+            reason = row.get("skipped") or row.get("error", "")[:60]
+            lines.append(f"| {row['competitor']} | {reason} | | | |")
+    return "\n".join(lines) + "\n"
 
 
 def _cpus() -> int:
