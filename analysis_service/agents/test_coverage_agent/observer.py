@@ -7,7 +7,9 @@ fields: ``element_count`` (non-null cells), ``unexpected_count``, the
 first ``PARTIAL_VALUES`` unexpected values and the first ``INDEX_CAP``
 unexpected rows (0-based rows of the original file).
 
-* Range: a value is unexpected when it is not a number or lies outside
+* Range: a value is unexpected when it is not a number (as the profile
+  reads numbers: its numeric pattern, the file's decimal separator,
+  infinities) or lies outside
   [min, max] (inclusive, as GE's ``expect_column_values_to_be_between``);
   ``non_numeric_count`` says how many were not numbers.
 * Format: a value is unexpected when the pattern does not match it in
@@ -30,6 +32,7 @@ import pyarrow.compute as pc
 
 from analysis_service.agents.test_coverage_agent.params import CoverageParams
 from analysis_service.agents.test_coverage_agent.uniques import UniqueState
+from analysis_service.domain import cell_kinds
 from analysis_service.domain.csv_source import CsvBatch
 from dqcommon.tools.patterns import compile_pattern, pattern_of
 
@@ -70,10 +73,10 @@ class RangeState:
     found: Unexpected = field(default_factory=Unexpected)
     non_numeric_count: int = 0
 
-    def consume(self, column: pd.Series, first_row: int) -> None:
+    def consume(self, column: pd.Series, first_row: int, decimal: str = ".") -> None:
         present = column.notna().to_numpy()
         values = column[present]
-        numbers = pd.to_numeric(values.str.strip(), errors="coerce").to_numpy(dtype=float)
+        numbers = _numbers(pa.array(values, type=pa.large_string()), decimal)
         bad = np.isnan(numbers)
         self.non_numeric_count += int(bad.sum())
         outside = bad.copy()
@@ -87,6 +90,22 @@ class RangeState:
     def merge(self, other: RangeState) -> None:
         self.found.merge(other.found)
         self.non_numeric_count += other.non_numeric_count
+
+
+def _numbers(texts: pa.Array, decimal: str) -> npt.NDArray[np.float64]:
+    """The values as numbers where the profile reads them as numbers (its
+    numeric pattern and decimal separator, infinities included), else NaN."""
+    stripped = pc.utf8_trim_whitespace(texts)
+    out = np.full(len(texts), np.nan)
+    numeric = pc.match_substring_regex(stripped, cell_kinds.number_pattern(decimal))
+    mask = numeric.to_numpy(zero_copy_only=False)
+    if mask.any():
+        converted = cell_kinds.as_float64(stripped.filter(numeric), decimal)
+        out[mask] = converted.to_numpy(zero_copy_only=False)
+    lowered = pc.utf8_lower(stripped).to_numpy(zero_copy_only=False)
+    out[np.isin(lowered, cell_kinds.INFINITY_POSITIVE)] = np.inf
+    out[np.isin(lowered, cell_kinds.INFINITY_NEGATIVE)] = -np.inf
+    return out
 
 
 @dataclass
@@ -145,7 +164,7 @@ class CoverageObserver:
                 pa.array(frame[name], type=pa.large_string(), from_pandas=True), batch.first_row
             )
         for name, ranged in self.ranges.items():
-            ranged.consume(frame[name], batch.first_row)
+            ranged.consume(frame[name], batch.first_row, batch.stats.decimal)
         for name, formatted in self.formats.items():
             formatted.consume(frame[name], batch.first_row)
 

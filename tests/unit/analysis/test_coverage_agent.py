@@ -237,3 +237,11 @@ def test_catastrophic_pattern_on_long_input_finishes() -> None:
     out = run(data, {"format_tests": {"v": "(a+)+$"}}, batch_rows=2)
     (test,) = out["data"]["tests"]
     assert test["unexpected_count"] == 2 and test["unexpected_index_list"] == [0, 2]
+
+
+def test_range_reads_a_decimal_comma_as_the_profile_does() -> None:
+    data = b"v;w\n1,5;a\n2,5;b\n9,75;c\n-inf;d\n"
+    out = run(data, {"range_tests": {"v": {"min": 0, "max": 3}}})
+    (test,) = out["data"]["tests"]
+    assert test["non_numeric_count"] == 0
+    assert test["unexpected_index_list"] == [2, 3]
