@@ -152,8 +152,7 @@ def row_evidence(results: Sequence[TestResult]) -> list[RowEvidence]:
             continue
         severity = RowSeverity.CRITICAL if r.test_type == "uniqueness" else RowSeverity.WARNING
         items = []
-        values = list(r.values) + [None] * (len(r.rows) - len(r.values))
-        for row, value in zip(r.rows, values, strict=True):
+        for row, value in zip(r.rows, r.values, strict=True):
             extras: dict[str, Any] = {"validation_type": r.test_type}
             if r.test_type == "range":
                 extras["bounds"] = r.extras["bounds"]

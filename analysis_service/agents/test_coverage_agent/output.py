@@ -41,7 +41,9 @@ _VIOLATION_TYPE = {
 
 @dataclass(frozen=True)
 class TestResult:
-    """One test's outcome (``present`` False: its column is not in the file)."""
+    """One test's outcome (``present`` False: its column is not in the file).
+    ``values`` are aligned with ``rows``; a uniqueness value first seen after
+    the state's value cap is None (listed by row only)."""
 
     test_type: str
     column: str
@@ -85,7 +87,7 @@ class TestResult:
             "unexpected_percent_total": (
                 100.0 * self.unexpected_count / self.element_count if self.element_count else 0.0
             ),
-            "partial_unexpected_list": list(self.values[:PARTIAL_VALUES]),
+            "partial_unexpected_list": [v for v in self.values[:PARTIAL_VALUES] if v is not None],
             "unexpected_index_list": list(self.rows),
             "unexpected_index_list_truncated": self.unexpected_count > len(self.rows),
             "score": self.score,
@@ -131,7 +133,7 @@ def test_results(
                 missing_count=profile.rows - u.element_count,
                 unexpected_count=u.unexpected_count,
                 rows=u.unexpected_rows,
-                values=[v for v in u.unexpected_values if v is not None],
+                values=u.unexpected_values,
                 extras={
                     "duplicate_count": u.duplicate_count,
                     "duplicated_values": u.duplicated_values,
