@@ -41,9 +41,8 @@ _VIOLATION_TYPE = {
 
 @dataclass(frozen=True)
 class TestResult:
-    """One test's outcome (``present`` False: its column is not in the file).
-    ``values`` are aligned with ``rows``; a uniqueness value first seen after
-    the state's value cap is None (listed by row only)."""
+    """One test's outcome (``present`` False: its column is not in the file);
+    ``values`` are the values of ``rows``, in the same order."""
 
     test_type: str
     column: str
@@ -87,7 +86,7 @@ class TestResult:
             "unexpected_percent_total": (
                 100.0 * self.unexpected_count / self.element_count if self.element_count else 0.0
             ),
-            "partial_unexpected_list": [v for v in self.values[:PARTIAL_VALUES] if v is not None],
+            "partial_unexpected_list": list(self.values[:PARTIAL_VALUES]),
             "unexpected_index_list": list(self.rows),
             "unexpected_index_list_truncated": self.unexpected_count > len(self.rows),
             "score": self.score,

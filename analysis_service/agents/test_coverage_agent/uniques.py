@@ -1,23 +1,21 @@
 """Exact uniqueness of one column over the whole file, in bounded memory.
 
-Every non-null cell becomes a pair (64-bit value hash, 0-based row of the
-original file); pairs are kept in memory up to ``memory_pairs`` (16 bytes
-each: 2^21 pairs = 32 MiB by default). Past that the buffer is *spilled*:
-the pairs are partitioned by the top bits of the hash into
-``PARTITIONS`` temporary files and the buffer is emptied, so memory stays
-at the buffer whatever the file size. At the end each partition (all the
-pairs of the hashes in it) is loaded alone, sorted and counted, so the
-peak is one partition (about spilled pairs / 64 * 16 bytes).
+Every non-null cell is kept as (0-based row of the original file, value),
+in memory up to ``memory_cells`` cells or ``memory_bytes`` bytes of values
+(2^21 cells / 64 MiB by default). Past that the buffer is *spilled*: the
+cells are partitioned by a 64-bit hash of the value into ``PARTITIONS``
+Arrow files in a temporary directory and the buffer is emptied, so memory
+stays at the buffer whatever the file size. Equal values always land in
+the same partition, so at the end each partition is loaded alone and its
+values compared exactly (dictionary-encoded, no hash comparison): the
+peak is one partition, about 1/64 of the column's cells (more when one
+value fills most of the column: all its cells share a partition).
 
-The counts are exact up to 64-bit hash collisions (two different values
-with one hash: for n distinct values the chance of any is about
-n^2 / 2^65, 3e-8 for a million). GE's meaning: a value is *unexpected*
-when it occurs more than once, and then every occurrence is unexpected
-(``unexpected_count``); ``duplicate_count`` (upstream's) counts the
-occurrences after the first. The first ``index_cap`` unexpected rows are
-listed, in row order. Values for ``partial_unexpected_list`` come from the
-first ``value_cap`` distinct values seen (kept with their hash); a value
-first seen later is listed by row only.
+GE's meaning: a value is *unexpected* when it occurs more than once, and
+then every occurrence is unexpected (``unexpected_count``);
+``duplicate_count`` (upstream's) counts the occurrences after the first.
+The first ``index_cap`` unexpected rows are listed in row order, with
+their values.
 """
 
 from __future__ import annotations
@@ -35,8 +33,10 @@ import pyarrow.compute as pc
 from analysis_service.domain.row_hashes import hash_strings
 
 PARTITIONS = 64
-_PAIR = np.dtype([("h", "<u8"), ("r", "<i8")])
-_SHIFT = np.uint64(64 - 6)  # log2(PARTITIONS) top bits pick the partition
+_SHIFT = np.uint64(64 - 6)  # the hash's top log2(PARTITIONS) bits pick the partition
+_SCHEMA = pa.schema([("r", pa.int64()), ("v", pa.large_string())])
+
+I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,16 @@ class UniqueResult:
 class UniqueState:
     """Mergeable (``merge``) state of one unique-column test."""
 
-    memory_pairs: int = 1 << 21
+    memory_cells: int = 1 << 21
+    memory_bytes: int = 64 << 20
     index_cap: int = 100
-    value_cap: int = 65_536
     element_count: int = 0
-    _buffer: list[npt.NDArray[Any]] = field(default_factory=list, repr=False)
-    _buffered: int = 0
+    _rows: list[I64] = field(default_factory=list, repr=False)
+    _values: list[pa.Array] = field(default_factory=list, repr=False)
+    _cells: int = 0
+    _bytes: int = 0
+    _spills: int = 0
     _spill_dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
-    _values: dict[int, str] = field(default_factory=dict, repr=False)
 
     def consume(self, column: pa.Array, first_row: int) -> None:
         """Adds one batch's cells (``column`` a string array, nulls allowed)."""
@@ -69,95 +71,111 @@ class UniqueState:
         if not valid.any():
             return
         rows = np.nonzero(valid)[0].astype(np.int64) + first_row
-        encoded = pc.dictionary_encode(column.filter(pa.array(valid)))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        dictionary = encoded.dictionary
-        value_hashes = hash_strings(dictionary)
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        pairs = np.empty(len(rows), dtype=_PAIR)
-        pairs["h"] = value_hashes[codes]
-        pairs["r"] = rows
-        self._add(pairs)
-        if len(self._values) < self.value_cap:
-            for h, v in zip(value_hashes.tolist(), dictionary.to_pylist(), strict=True):
-                if len(self._values) >= self.value_cap:
-                    break
-                self._values.setdefault(h, v)
+        self._add(rows, column.filter(pa.array(valid)).cast(pa.large_string()))
 
-    def _add(self, pairs: npt.NDArray[Any]) -> None:
-        self.element_count += len(pairs)
-        self._buffer.append(pairs)
-        self._buffered += len(pairs)
-        if self._buffered > self.memory_pairs:
+    def _add(self, rows: I64, values: pa.Array) -> None:
+        self.element_count += len(rows)
+        self._rows.append(rows)
+        self._values.append(values)
+        self._cells += len(rows)
+        self._bytes += values.nbytes
+        if self._cells > self.memory_cells or self._bytes > self.memory_bytes:
             self._spill()
 
     def _spill(self) -> None:
-        if not self._buffer:
+        if not self._rows:
             return
         if self._spill_dir is None:
             self._spill_dir = tempfile.TemporaryDirectory(prefix="dq-unique-")
-        pairs = np.concatenate(self._buffer)
-        part = (pairs["h"] >> _SHIFT).astype(np.int64)
+        rows = np.concatenate(self._rows)
+        values = pa.concat_arrays(self._values)
+        encoded = pc.dictionary_encode(values)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        part = (hash_strings(encoded.dictionary) >> _SHIFT).astype(np.int64)[codes]
         order = np.argsort(part, kind="stable")
-        pairs, part = pairs[order], part[order]
-        bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
+        bounds = np.searchsorted(part[order], np.arange(PARTITIONS + 1))
         for p in range(PARTITIONS):
             lo, hi = int(bounds[p]), int(bounds[p + 1])
-            if hi > lo:
-                with open(self._path(p), "ab") as out:
-                    pairs[lo:hi].tofile(out)
-        self._buffer, self._buffered = [], 0
+            if hi <= lo:
+                continue
+            take = order[lo:hi]
+            table = pa.table({"r": rows[take], "v": values.take(pa.array(take))}, schema=_SCHEMA)
+            with (
+                pa.OSFile(self._path(p, self._spills), "wb") as sink,
+                pa.ipc.new_file(sink, _SCHEMA) as writer,
+            ):
+                writer.write_table(table)
+        self._spills += 1
+        self._rows, self._values, self._cells, self._bytes = [], [], 0, 0
 
-    def _path(self, partition: int) -> str:
+    def _path(self, partition: int, spill: int) -> str:
         assert self._spill_dir is not None
-        return os.path.join(self._spill_dir.name, f"{partition:02d}.bin")
+        return os.path.join(self._spill_dir.name, f"{partition:02d}-{spill:06d}.arrow")
+
+    def _partitions(self) -> list[tuple[I64, pa.Array]]:
+        """(rows, values) of every partition (everything at once when nothing spilled)."""
+        if self._spill_dir is None:
+            if not self._rows:
+                return []
+            return [(np.concatenate(self._rows), pa.concat_arrays(self._values))]
+        self._spill()
+        out = []
+        for p in range(PARTITIONS):
+            paths = [self._path(p, s) for s in range(self._spills)]
+            tables = [
+                pa.ipc.open_file(pa.memory_map(path)).read_all()
+                for path in paths
+                if os.path.exists(path)
+            ]
+            if tables:
+                table = pa.concat_tables(tables).combine_chunks()
+                out.append(
+                    (
+                        table.column("r").to_numpy().astype(np.int64),
+                        table.column("v").combine_chunks(),
+                    )
+                )
+        return out
 
     def merge(self, other: UniqueState) -> None:
         """Adds what ``other`` saw (other rows of the same file)."""
-        for pairs in other._partitions():
-            self._add(pairs)
-        for h, v in other._values.items():
-            if len(self._values) >= self.value_cap:
-                break
-            self._values.setdefault(h, v)
+        for rows, values in other._partitions():
+            self._add(rows, values)
         other.close()
-
-    def _partitions(self) -> list[npt.NDArray[Any]]:
-        if self._spill_dir is None:
-            return [np.concatenate(self._buffer)] if self._buffer else []
-        self._spill()
-        return [
-            np.fromfile(self._path(p), dtype=_PAIR)
-            for p in range(PARTITIONS)
-            if os.path.exists(self._path(p))
-        ]
 
     def result(self) -> UniqueResult:
         spilled = self._spill_dir is not None
         unexpected = duplicates = duplicated_values = 0
-        heads: list[npt.NDArray[Any]] = []
-        for pairs in self._partitions():
-            pairs.sort(order=("h", "r"))
-            _, counts = np.unique(pairs["h"], return_counts=True)
+        head_rows: list[I64] = []
+        head_values: list[pa.Array] = []
+        for rows, values in self._partitions():
+            encoded = pc.dictionary_encode(values)
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            counts = np.bincount(codes, minlength=len(encoded.dictionary))
             repeated = counts > 1
             duplicated_values += int(repeated.sum())
             unexpected += int(counts[repeated].sum())
             duplicates += int((counts[repeated] - 1).sum())
-            mask = np.repeat(repeated, counts)
-            chosen = pairs[mask]
+            chosen = np.nonzero(repeated[codes])[0]
             if len(chosen) > self.index_cap:
-                chosen = chosen[np.argpartition(chosen["r"], self.index_cap)[: self.index_cap]]
-            heads.append(chosen)
-        first = np.concatenate(heads) if heads else np.empty(0, dtype=_PAIR)
-        first = first[np.argsort(first["r"], kind="stable")][: self.index_cap]
+                chosen = chosen[np.argpartition(rows[chosen], self.index_cap)[: self.index_cap]]
+            head_rows.append(rows[chosen])
+            head_values.append(values.take(pa.array(chosen, type=pa.int64())))
+        if head_rows:
+            all_rows = np.concatenate(head_rows)
+            all_values = pa.concat_arrays(head_values)
+            order = np.argsort(all_rows, kind="stable")[: self.index_cap]
+            listed_rows = [int(r) for r in all_rows[order]]
+            listed_values = all_values.take(pa.array(order, type=pa.int64())).to_pylist()
+        else:
+            listed_rows, listed_values = [], []
         return UniqueResult(
             element_count=self.element_count,
             unexpected_count=unexpected,
             duplicate_count=duplicates,
             duplicated_values=duplicated_values,
-            unexpected_rows=[int(r) for r in first["r"]],
-            unexpected_values=[self._values.get(int(h)) for h in first["h"]],
+            unexpected_rows=listed_rows,
+            unexpected_values=listed_values,
             spilled=spilled,
         )
 
@@ -165,4 +183,4 @@ class UniqueState:
         if self._spill_dir is not None:
             self._spill_dir.cleanup()
             self._spill_dir = None
-        self._buffer, self._buffered = [], 0
+        self._rows, self._values, self._cells, self._bytes = [], [], 0, 0

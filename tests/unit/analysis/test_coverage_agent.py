@@ -201,7 +201,7 @@ def test_weights_and_thresholds_change_the_verdict(data: bytes) -> None:
 def test_uniqueness_stays_exact_when_it_spills_to_disk(rng: np.random.Generator) -> None:
     values = rng.integers(0, 50_000, 60_000).astype(str).astype(object)
     values[rng.choice(len(values), 500, replace=False)] = None
-    spilling, memory = UniqueState(memory_pairs=4_000), UniqueState()
+    spilling, memory = UniqueState(memory_cells=4_000), UniqueState()
     for start in range(0, len(values), 7_000):
         piece = pa.array(values[start : start + 7_000], type=pa.large_string(), from_pandas=True)
         spilling.consume(piece, start)
@@ -219,7 +219,7 @@ def test_uniqueness_stays_exact_when_it_spills_to_disk(rng: np.random.Generator)
 
 def test_unique_states_merge(rng: np.random.Generator) -> None:
     values = rng.integers(0, 300, 1_000).astype(str)
-    left, right, whole = UniqueState(memory_pairs=100), UniqueState(), UniqueState()
+    left, right, whole = UniqueState(memory_cells=100), UniqueState(), UniqueState()
     left.consume(pa.array(values[:600]), 0)
     right.consume(pa.array(values[600:]), 600)
     whole.consume(pa.array(values), 0)
