@@ -13,8 +13,9 @@ unexpected rows (0-based rows of the original file).
   [min, max] (inclusive, as GE's ``expect_column_values_to_be_between``);
   ``non_numeric_count`` says how many were not numbers.
 * Format: a value is unexpected when the pattern does not match it in
-  FULL (``fullmatch``), on RE2 (linear time, no catastrophic
-  backtracking); each distinct value of a batch is matched once.
+  FULL, on RE2 (linear time, no catastrophic backtracking): the pattern
+  is validated with ``google-re2`` and run, anchored as ``^(?:p)$``, by
+  Arrow's vectorised RE2 kernel.
 * Uniqueness: :mod:`.uniques` (exact, bounded memory, spills to disk).
 """
 
@@ -115,21 +116,19 @@ class FormatState:
     found: Unexpected = field(default_factory=Unexpected)
 
     def __post_init__(self) -> None:
-        self._regex = compile_pattern(self.pattern)
+        compile_pattern(self.pattern)  # refused at task creation already; fail loudly if not
+        # Arrow's regex kernels run RE2 too: anchored, this is RE2's full match
+        # ("$" without the multi-line flag is the end of the text), vectorised.
+        self._anchored = f"^(?:{self.pattern})$"
 
     def consume(self, column: pd.Series, first_row: int) -> None:
         array = pa.array(column, type=pa.large_string(), from_pandas=True)
         valid = array.is_valid().to_numpy(zero_copy_only=False)
-        encoded = pc.dictionary_encode(array.filter(pa.array(valid)))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        dictionary = encoded.dictionary.to_pylist()
-        fullmatch = self._regex.fullmatch
-        misses = np.array([fullmatch(v) is None for v in dictionary], dtype=bool)
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        failing = misses[codes] if len(codes) else np.zeros(0, dtype=bool)
+        values = array.filter(pa.array(valid))
+        matched = pc.match_substring_regex(values, pattern=self._anchored)
+        failing = ~matched.to_numpy(zero_copy_only=False)
         rows = np.nonzero(valid)[0][failing].astype(np.int64) + first_row
-        listed = [dictionary[c] for c in codes[failing][:INDEX_CAP]]
+        listed = values.filter(pa.array(failing)).slice(0, INDEX_CAP).to_pylist()
         self.found.add(int(valid.sum()), rows, listed)
 
     def merge(self, other: FormatState) -> None:
