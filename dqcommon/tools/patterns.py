@@ -24,7 +24,11 @@ class PatternError(ValueError):
 
 
 def compile_pattern(pattern: str) -> Any:
-    """The compiled RE2 pattern, or :class:`PatternError`."""
+    """The compiled RE2 pattern, or :class:`PatternError`. A ``\\Q`` quote
+    left open is refused: it would swallow the anchors the analysis wraps
+    the pattern in (``^(?:pattern)$``)."""
+    if _open_quote(pattern):
+        raise PatternError("\\Q quote without its closing \\E")
     try:
         return re2.compile(pattern, _OPTIONS)
     except re2.error as exc:
@@ -32,6 +36,21 @@ def compile_pattern(pattern: str) -> Any:
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise PatternError(str(reason)) from None
+
+
+def _open_quote(pattern: str) -> bool:
+    i, quoted = 0, False
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            mark = pattern[i + 1]
+            if not quoted and mark == "Q":
+                quoted = True
+            elif quoted and mark == "E":
+                quoted = False
+            i += 2
+            continue
+        i += 1
+    return quoted
 
 
 def pattern_of(spec: Any) -> tuple[str, str] | None:

@@ -245,3 +245,20 @@ def test_range_reads_a_decimal_comma_as_the_profile_does() -> None:
     (test,) = out["data"]["tests"]
     assert test["non_numeric_count"] == 0
     assert test["unexpected_index_list"] == [2, 3]
+
+
+def test_full_match_semantics() -> None:
+    data = b'"v"\n"ab"\n"a"\n"b\n"\n"b"\n'
+    out = run(data, {"format_tests": {"v": "a|b"}})
+    (test,) = out["data"]["tests"]
+    # "ab" and "b<newline>" do not match a|b in full; "a" and "b" do
+    assert test["unexpected_index_list"] == [0, 2]
+    assert test["partial_unexpected_list"] == ["ab", "b\n"]
+
+
+def test_an_open_quote_is_an_invalid_pattern() -> None:
+    from dqcommon.tools.patterns import format_test_problems
+
+    assert format_test_problems({"v": r"\Qa.b", "w": r"\Qa.b\E+", "x": r"\\Q"}) == [
+        ("v", "invalid regular expression: \\Q quote without its closing \\E")
+    ]
