@@ -410,8 +410,22 @@ def test_create_defaults_and_create_errors(frontend: Frontend):
     )
     assert bad_agent.status_code == 400
     assert bad_agent.json()["detail"] == (
-        "Invalid agents for profile-my-data: ['x']. Available: ['unified-profiler']"
+        f"Invalid agents for profile-my-data: ['x']. Available: {AVAILABLE_PROFILE_AGENTS}"
     )
+    bad_regex = frontend.call(
+        "POST",
+        "/tasks",
+        json={
+            "tool_id": "profile-my-data",
+            "agents": ["test-coverage-agent"],
+            "parameters": {"test-coverage-agent": {"format_tests": {"email": "(oops"}}},
+        },
+    )
+    assert bad_regex.status_code == 400, bad_regex.text
+    assert bad_regex.json()["error_code"] == "INVALID_PARAMETERS"
+    assert [v["field"] for v in bad_regex.json()["violations"]] == [
+        "parameters.test-coverage-agent.format_tests.email"
+    ]
     missing = frontend.call("POST", "/tasks", json={})
     assert missing.status_code == 422 and missing.json()["error_code"] == "VALIDATION_ERROR"
     not_a_list = frontend.call("POST", "/tasks", json={"tool_id": "profile-my-data", "agents": 7})
