@@ -3,7 +3,7 @@
 Components (from the shared profile, 0-100):
 
 * completeness: 100 * cells that hold a value / all cells (nulls and
-  whitespace-only cells are missing);
+  whitespace-only cells are missing; 0 for a file without data rows);
 * consistency: 100 * classified cells that fit their column's inferred
   type / classified cells (the profiler's whole-column type inference);
 * schema_health: 100 * healthy columns / columns, a column being unhealthy
@@ -103,7 +103,8 @@ def components(params: ReadinessParams, profile: DatasetProfile) -> list[Compone
     bad = unhealthy_columns(profile)
     n = len(profile.columns)
     scores = {
-        "completeness": 100.0 * (cells - missing) / cells if cells else 100.0,
+        # a file without data rows is not ready, whatever its header says
+        "completeness": 100.0 * (cells - missing) / cells if cells else 0.0,
         "consistency": 100.0 * (classified - mismatched) / classified if classified else 100.0,
         "schema_health": 100.0 * (n - len(bad)) / n if n else 0.0,
     }

@@ -121,3 +121,10 @@ def test_weights_move_the_base_score() -> None:
     assert complete["data"]["readiness_assessment"]["base_score"] == pytest.approx(
         parts["completeness"]
     )
+
+
+def test_a_file_without_rows_is_not_ready() -> None:
+    out = outputs([readiness()], b"a,b\n")["readiness-rater"]
+    parts = {c["component"]: c["score"] for c in out["data"]["component_scores"]}
+    assert parts["completeness"] == 0.0
+    assert out["summary_metrics"]["readiness_status"] != "ready"
