@@ -12,9 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from analysis_service.agents.base import ProfileAgent
+from analysis_service.agents.drift_detector import DriftDetectorAgent
 from analysis_service.agents.unified_profiler import UnifiedProfilerAgent
 
-_AGENT_TYPES: tuple[type[ProfileAgent[Any]], ...] = (UnifiedProfilerAgent,)
+_AGENT_TYPES: tuple[type[ProfileAgent[Any]], ...] = (
+    UnifiedProfilerAgent,
+    DriftDetectorAgent,
+)
 
 
 def implemented_agents() -> dict[str, ProfileAgent[Any]]:

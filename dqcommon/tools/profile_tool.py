@@ -79,7 +79,7 @@ DRIFT_DETECTOR = AgentDef(
     name="Drift Detector",
     description="Compares the primary file with a baseline: distribution tests, PSI, "
     "missing and new columns.",
-    available=False,
+    available=True,
     icon="📈",
     features=(
         "Distribution tests",

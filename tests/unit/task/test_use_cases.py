@@ -73,7 +73,7 @@ def test_create_task(use_cases, repo, storage):
 
 def test_empty_agent_list_means_every_available_agent(use_cases):
     task = use_cases.create_task(USER, "profile-my-data", [], {})
-    assert task.agents == ("unified-profiler",)
+    assert task.agents == ("unified-profiler", "drift-detector")
 
 
 def test_parameters_are_stored_as_parameters_json_not_in_the_row(use_cases, storage):
@@ -98,7 +98,11 @@ def test_parameters_are_stored_as_parameters_json_not_in_the_row(use_cases, stor
             "INVALID_AGENT_ID",
             grpc.StatusCode.INVALID_ARGUMENT,
         ),
-        ({"agents": ["drift-detector"]}, "AGENT_NOT_AVAILABLE", grpc.StatusCode.INVALID_ARGUMENT),
+        (
+            {"agents": ["test-coverage-agent"]},
+            "AGENT_NOT_AVAILABLE",
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
         (
             {"tool_id": "clean-my-data", "agents": ["unified-profiler"]},
             "INVALID_AGENT_ID",
@@ -140,7 +144,8 @@ def test_missing_tool_id_is_a_validation_error(use_cases):
 def test_contract_messages_of_agent_errors(use_cases):
     error = error_of(new_task, use_cases, agents=["x", "unified-profiler", "x"])
     assert error.message == (
-        "Invalid agents for profile-my-data: ['x']. Available: ['unified-profiler']"
+        "Invalid agents for profile-my-data: ['x']. "
+        "Available: ['unified-profiler', 'drift-detector']"
     )
     error = error_of(new_task, use_cases, tool_id="nope")
     assert error.message == "Invalid tool_id. Must be one of: ['profile-my-data', 'clean-my-data']"
