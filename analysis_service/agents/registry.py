@@ -13,11 +13,13 @@ from typing import Any
 
 from analysis_service.agents.base import ProfileAgent
 from analysis_service.agents.drift_detector import DriftDetectorAgent
+from analysis_service.agents.score_risk import ScoreRiskAgent
 from analysis_service.agents.unified_profiler import UnifiedProfilerAgent
 
 _AGENT_TYPES: tuple[type[ProfileAgent[Any]], ...] = (
     UnifiedProfilerAgent,
     DriftDetectorAgent,
+    ScoreRiskAgent,
 )
 
 

@@ -109,7 +109,7 @@ RISK_SCORER = AgentDef(
     agent_id="score-risk",
     name="Risk Scorer",
     description="Finds PII and sensitive fields and scores compliance risk (GDPR, CCPA, HIPAA).",
-    available=False,
+    available=True,
     icon="🛡️",
     features=(
         "PII detection",

@@ -46,7 +46,7 @@ def test_tool_list_has_the_contract_keys_and_types():
     profile = document["tools"][0]
     assert profile["required_files"] == ["primary", "baseline"]  # every slot, as upstream
     assert profile["icon"] == "📊" and profile["category"] == "source"
-    assert profile["available_agents"] == ["unified-profiler", "drift-detector"]
+    assert profile["available_agents"] == ["unified-profiler", "drift-detector", "score-risk"]
 
 
 def test_a_tool_document_keys_agents_and_parameters_by_name_in_order():

@@ -73,7 +73,7 @@ def test_create_task(use_cases, repo, storage):
 
 def test_empty_agent_list_means_every_available_agent(use_cases):
     task = use_cases.create_task(USER, "profile-my-data", [], {})
-    assert task.agents == ("unified-profiler", "drift-detector")
+    assert task.agents == ("unified-profiler", "drift-detector", "score-risk")
 
 
 def test_parameters_are_stored_as_parameters_json_not_in_the_row(use_cases, storage):
@@ -145,7 +145,7 @@ def test_contract_messages_of_agent_errors(use_cases):
     error = error_of(new_task, use_cases, agents=["x", "unified-profiler", "x"])
     assert error.message == (
         "Invalid agents for profile-my-data: ['x']. "
-        "Available: ['unified-profiler', 'drift-detector']"
+        "Available: ['unified-profiler', 'drift-detector', 'score-risk']"
     )
     error = error_of(new_task, use_cases, tool_id="nope")
     assert error.message == "Invalid tool_id. Must be one of: ['profile-my-data', 'clean-my-data']"
