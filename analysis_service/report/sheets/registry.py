@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from analysis_service.report.sheets import profiler
+from analysis_service.report.sheets import drift, profiler, risk
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
 
@@ -31,5 +31,9 @@ class AgentSheet:
 
 
 def agent_sheets() -> dict[str, AgentSheet]:
-    sheets = (AgentSheet("unified-profiler", profiler.TITLE, 10, profiler.write),)
+    sheets = (
+        AgentSheet("unified-profiler", profiler.TITLE, 10, profiler.write),
+        AgentSheet("drift-detector", drift.TITLE, 20, drift.write),
+        AgentSheet("score-risk", risk.TITLE, 30, risk.write),
+    )
     return {sheet.agent_id: sheet for sheet in sheets}
