@@ -34,6 +34,7 @@ def frames(n: int = 3000) -> tuple[pd.DataFrame, pd.DataFrame]:
             "city": rng.choice(["Oslo", "Rome", "Lima"], n, p=[0.5, 0.3, 0.2]),
             "constant": np.full(n, 7),
             "empty": [""] * n,
+            "single": ["x"] * n,
             "gone": rng.integers(0, 9, n),
         }
     )
@@ -44,6 +45,7 @@ def frames(n: int = 3000) -> tuple[pd.DataFrame, pd.DataFrame]:
             "city": rng.choice(["Oslo", "Rome", "Lima", "Kyiv"], n, p=[0.3, 0.3, 0.2, 0.2]),
             "constant": np.full(n, 7),
             "empty": [""] * n,
+            "single": ["x"] * n,
             "fresh": rng.integers(0, 9, n),
         }
     )
@@ -147,6 +149,10 @@ def test_verdicts_missing_and_new_columns(result: dict[str, Any]) -> None:
     assert fields["stable"]["drift_analysis"]["drift_detected"] is False
     assert fields["constant"]["drift_analysis"]["drift_detected"] is False
     assert fields["empty"]["drift_analysis"]["status"] == "insufficient_data"
+    for degenerate in ("constant", "single"):  # defined results, never NaN
+        a = fields[degenerate]["drift_analysis"]
+        assert a["status"] == "compared" and a["drift_detected"] is False
+        assert a["psi_score"] == 0.0
     summary = result["data"]["drift_summary"]
     assert summary["missing_columns"] == ["gone"] and summary["new_columns"] == ["fresh"]
     assert summary["multiple_testing"]["method"]
