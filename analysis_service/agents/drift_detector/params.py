@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis_service.agents.params import AgentParams
+from analysis_service.agents.params import AgentParams, ParameterMismatch
 from analysis_service.domain.drift import DriftParameters, StatisticalTest
 
 
@@ -26,6 +26,15 @@ class DriftParams(AgentParams):
     statistical_test: str = "kolmogorov_smirnov"
     significance_level: float = 0.05
     min_sample_size: int = 100
+
+    def __post_init__(self) -> None:
+        # The catalog's bounds are inclusive (0..1); a p-value rule and the
+        # Benjamini-Hochberg level need 0 < alpha < 1.
+        if not 0.0 < self.significance_level < 1.0:
+            raise ParameterMismatch(
+                f"significance_level must be strictly between 0 and 1 "
+                f"(got {self.significance_level:g})"
+            )
 
     def domain(self) -> DriftParameters:
         return DriftParameters(

@@ -235,3 +235,13 @@ def test_skipped_without_baseline(data: tuple[bytes, bytes]) -> None:
         tool_id="profile-my-data", analysis_id="a", outputs=[out], execution_time_ms=1
     )
     walk_plain(json.loads(json_bytes(report)))
+
+
+@pytest.mark.parametrize("alpha", [0, 1])
+def test_significance_level_at_the_catalog_bounds_is_refused_clearly(
+    data: tuple[bytes, bytes], alpha: float
+) -> None:
+    out = run(data[1], data[0], significance_level=alpha).outputs[0]
+    assert out.status is AgentStatus.ERROR and out.error is not None
+    assert out.error.code == "AGENT_PARAMETERS_INVALID"
+    assert "strictly between 0 and 1" in out.error.message
