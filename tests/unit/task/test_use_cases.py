@@ -398,6 +398,25 @@ def test_process_queues_a_task_whose_files_exist(use_cases, storage, starts, rep
     ]
 
 
+def test_baseline_is_required_only_once_declared(use_cases, storage):
+    """Every agent (``agents`` omitted) includes drift-detector: without a
+    declared baseline the task runs and drift-detector is skipped; a
+    declared baseline that was never uploaded is missing."""
+    task = new_task(use_cases, agents=[])
+    assert "drift-detector" in task.agents
+    use_cases.generate_upload_urls(USER, task.task_id, {"primary": CSV})
+    upload(storage, task)
+    assert use_cases.process_task(USER, task.task_id, None).status is TaskStatus.QUEUED
+
+    declared = new_task(use_cases, agents=["drift-detector"])
+    use_cases.generate_upload_urls(
+        USER, declared.task_id, {"primary": CSV, "baseline": UploadRequest("b.csv", "text/csv")}
+    )
+    upload(storage, declared)
+    error = error_of(use_cases.process_task, USER, declared.task_id, None)
+    assert (error.reason, error.metadata["missing_files"]) == ("FILES_NOT_FOUND", "baseline")
+
+
 def test_missing_file_fails_the_upload_and_asking_for_urls_again_recovers(use_cases, storage):
     task = new_task(use_cases)
     use_cases.generate_upload_urls(USER, task.task_id, {"primary": CSV})
