@@ -172,7 +172,8 @@ def test_the_whole_flow_as_the_frontend_sends_it(frontend: Frontend, stack):
     assert created.status_code == 201, created.text
     body = created.json()
     check(body, {"task_id": str, "status": str, "tool_id": str, "agents": list, "created_at": str})
-    assert body["status"] == "CREATED" and body["agents"] == ["unified-profiler"]
+    assert body["status"] == "CREATED"
+    assert body["agents"] == ["unified-profiler", "drift-detector", "score-risk"]
     assert body["message"] == "Task created. Request upload URLs to proceed."
     assert DB_TIME.match(body["created_at"])
     task_id = body["task_id"]
