@@ -231,10 +231,17 @@ def test_skipped_without_baseline(data: tuple[bytes, bytes]) -> None:
     assert out.status is AgentStatus.SKIPPED
     body = out.to_dict()
     assert body["status"] == "skipped" and body["error_code"] == "BASELINE_REQUIRED"
+    both = run_profile_agents(
+        chunked(data[1], 8192), [AgentRequest("unified-profiler"), AgentRequest("drift-detector")]
+    ).outputs
     report = build_report(
-        tool_id="profile-my-data", analysis_id="a", outputs=[out], execution_time_ms=1
+        tool_id="profile-my-data", analysis_id="a", outputs=both, execution_time_ms=1
     )
     walk_plain(json.loads(json_bytes(report)))
+    assert report["status"] == "success"  # a skipped agent is not a failure
+    assert report["agent_results"]["drift-detector"]["status"] == "skipped"
+    assert report["metadata"]["agents_failed"] == []
+    assert report["metadata"]["agents_skipped"] == ["drift-detector"]
 
 
 @pytest.mark.parametrize("alpha", [0, 1])
