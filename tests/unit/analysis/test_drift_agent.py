@@ -187,6 +187,13 @@ def test_statistics_equal_scipy(data: tuple[bytes, bytes], result: dict[str, Any
     q = np.array([b["current_share"] for b in bins])
     assert a["js_divergence"] == pytest.approx(jensenshannon(p, q, base=2), abs=1e-9)
     assert sum(b["current_count"] for b in bins) == len(cur)  # nothing dropped
+    # the chi2 rule's binned test: homogeneity over the same bins (empty ones left out)
+    base_counts = [round(b["baseline_share"] * len(base)) for b in bins]
+    cur_counts = [b["current_count"] for b in bins]
+    kept = [(x, y) for x, y in zip(base_counts, cur_counts, strict=True) if x + y > 0]
+    binned = stats.chi2_contingency(np.array(kept).T, correction=False)
+    assert a["binned_chi2"]["statistic"]["value"] == pytest.approx(binned[0], rel=1e-9)
+    assert a["binned_chi2"]["dof"] == binned[2]
     # chi-square of homogeneity over the union of categories
     cats = sorted(set(base["city"]) | set(cur["city"]))
     table = np.array(
