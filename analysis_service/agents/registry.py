@@ -12,12 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from analysis_service.agents.base import ProfileAgent
+from analysis_service.agents.drift_detector import DriftDetectorAgent
 from analysis_service.agents.readiness_rater import ReadinessRaterAgent
+from analysis_service.agents.score_risk import ScoreRiskAgent
 from analysis_service.agents.test_coverage_agent import TestCoverageAgent
 from analysis_service.agents.unified_profiler import UnifiedProfilerAgent
 
 _AGENT_TYPES: tuple[type[ProfileAgent[Any]], ...] = (
     UnifiedProfilerAgent,
+    DriftDetectorAgent,
+    ScoreRiskAgent,
     TestCoverageAgent,
     ReadinessRaterAgent,
 )

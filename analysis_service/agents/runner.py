@@ -294,6 +294,9 @@ def run_profile_agents(
         name = found.agent.agent_name if found is not None else request.agent_id
         if request.agent_id in errors or found is None:
             error = errors.get(request.agent_id) or AgentError("AGENT_FAILED", "not run")
+            if error.code == "BASELINE_REQUIRED":  # no baseline given: not a failure
+                outputs.append(AgentOutput.skipped(request.agent_id, name, error))
+                continue
             outputs.append(AgentOutput.failed(request.agent_id, name, error))
             continue
         item = found

@@ -169,6 +169,25 @@ _TYPES = (
         "Replace the infinite value by a real measurement or leave it empty",
         "null-handler",
     ),
+    # drift-detector
+    IssueType("distribution_drift", "Distribution drift", "Find what changed at the source"),
+    IssueType("mean_shift", "Mean shift", "Check units and upstream calculations"),
+    IssueType("variance_shift", "Spread changed", "Look for new outliers or a new population"),
+    IssueType("statistical_significance", "Highly significant drift", "Investigate first"),
+    IssueType("wasserstein_distance", "Large distribution distance", "Compare both files"),
+    IssueType("new_categories", "New categories", "Map the new categories or document them"),
+    IssueType("type_changed", "Column type changed", "Restore the type or update consumers"),
+    IssueType("missing_column", "Missing column", "Restore the column or update consumers"),
+    IssueType("new_column", "New column", "Document the new column"),
+    IssueType("distribution_shift", "Value far from the baseline", "Verify the value"),
+    IssueType("value_range_change", "Value outside the baseline's range", "Verify the value"),
+    # score-risk
+    IssueType("pii_or_sensitive_data", "Risky field", "Encrypt, mask or restrict the field"),
+    IssueType("sensitive_personal_data", "Sensitive field", "Restrict access to the field"),
+    IssueType("governance_gap", "Governance gap", "Record protection and ownership"),
+    IssueType("lost_precision", "Digits lost (5.5E+15)", "Re-export the column formatted as text"),
+    IssueType("risk_high", "PII in a high-risk field", "Mask or tokenise the value"),
+    IssueType("compliance_violation", "Value under a compliance framework", "Protect it"),
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

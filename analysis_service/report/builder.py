@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from analysis_service.agents.base import AgentOutput
+from analysis_service.agents.base import AgentOutput, AgentStatus
 from analysis_service.findings import (
     MAX_ROW_LEVEL_ISSUES,
     RowIssue,
@@ -111,13 +111,15 @@ def build_report(
     tool = catalog.tool(tool_id)
     when = zulu(timestamp or datetime.now(UTC))
     ok = [o for o in outputs if o.ok]
+    # A skipped agent (drift-detector without a baseline) is not a failure.
+    ran = [o for o in outputs if o.status is not AgentStatus.SKIPPED]
     alerts = [a for o in ok for a in o.findings.alerts]
     issues = [i for o in ok for i in o.findings.issues]
     recommendations = [r for o in ok for r in o.findings.recommendations]
     listed = share_row_issues([(o.agent_id, o.findings.row_issues) for o in ok])
     cards = narrative.standard_cards(
         len(ok),
-        len(outputs),
+        len(ran),
         execution_time_ms / 1000.0,
         len(alerts),
         len(issues),
@@ -126,7 +128,7 @@ def build_report(
     primary_name = str(((files or {}).get("primary") or {}).get("name", "data.csv"))
     routes = narrative.routing(outputs, catalog, tool_id, primary_name)
     severity_count = {s: sum(1 for a in alerts if a.severity is s) for s in Severity}
-    status = "success" if outputs and len(ok) == len(outputs) else "partial" if ok else "error"
+    status = "success" if ran and len(ok) == len(ran) else "partial" if ok else "error"
     names = _display_names(tool, outputs)
     summary = merge_summaries([o.findings.row_summary for o in ok], [])
     issue_summary = summary.to_dict()
@@ -152,7 +154,8 @@ def build_report(
             "tool_version": tool.version if tool else None,
             "agents_requested": [o.agent_id for o in outputs],
             "agents_executed": [o.agent_id for o in ok],
-            "agents_failed": [o.agent_id for o in outputs if not o.ok],
+            "agents_failed": [o.agent_id for o in ran if not o.ok],
+            "agents_skipped": [o.agent_id for o in outputs if o.status is AgentStatus.SKIPPED],
             "files": dict(files or {}),
         },
         "executive_summary": [c.to_dict() for c in cards],

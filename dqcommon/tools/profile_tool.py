@@ -79,7 +79,7 @@ DRIFT_DETECTOR = AgentDef(
     name="Drift Detector",
     description="Compares the primary file with a baseline: distribution tests, PSI, "
     "missing and new columns.",
-    available=False,
+    available=True,
     icon="📈",
     features=(
         "Distribution tests",
@@ -109,7 +109,7 @@ RISK_SCORER = AgentDef(
     agent_id="score-risk",
     name="Risk Scorer",
     description="Finds PII and sensitive fields and scores compliance risk (GDPR, CCPA, HIPAA).",
-    available=False,
+    available=True,
     icon="🛡️",
     features=(
         "PII detection",

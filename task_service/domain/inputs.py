@@ -36,7 +36,13 @@ class InputChecks:
     def verified(self, task: Task, tool: ToolDef) -> dict[str, InputFile]:
         """The inputs as stored, pinned to their entity tags; a missing,
         empty or oversized file fails the upload (UPLOAD_FAILED)."""
-        required = set(tool.required_slots(task.agents))
+        # A slot only some agents need (the baseline) is required once declared;
+        # never declared, those agents are reported as skipped (issue 6).
+        required = {
+            slot
+            for slot in tool.required_slots(task.agents)
+            if slot in task.files or not _agent_only(tool, slot)
+        }
         stats: dict[str, ObjectStat] = {}
         missing: list[str] = []
         for slot in sorted(required | set(task.files)):
@@ -163,3 +169,8 @@ def _with_etag(file: InputFile, stat: ObjectStat) -> InputFile:
         key=stat.key,
         etag=stat.etag,
     )
+
+
+def _agent_only(tool: ToolDef, slot: str) -> bool:
+    spec = tool.slot(slot)
+    return spec is not None and not spec.required and bool(spec.required_by_agents)

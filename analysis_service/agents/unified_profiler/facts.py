@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from analysis_service.agents.pii import PiiEstimate, estimate_pii
 from analysis_service.agents.unified_profiler.params import ProfilerParams
 from analysis_service.domain.cell_kinds import Kind
+from analysis_service.domain.pii import ColumnFacts, detect_column
 from analysis_service.domain.profile import (
     ColumnProfile,
     DatasetProfile,
@@ -56,6 +56,37 @@ def looks_categorical(distinct: int, non_null: int, params: ProfilerParams) -> b
 
 
 @dataclass(frozen=True)
+class PiiEstimate:
+    """The profiler's view of the ONE PII detector (:mod:`analysis_service.domain.pii`,
+    the same one score-risk uses): ``pii_type`` the entity's wire value,
+    ``sensitivity`` in the contract's words (``critical`` / ``high``; the
+    detector's ``medium`` entities, postal codes and IP addresses, are
+    reported as ``high``), ``match_share`` the share of sampled values that
+    validate, ``from_name`` whether the column name gave context."""
+
+    pii_type: str
+    sensitivity: str
+    match_share: float
+    from_name: bool
+
+    @classmethod
+    def of(cls, column: ColumnProfile) -> PiiEstimate | None:
+        found = detect_column(
+            column.name, column.sample_values(PII_SAMPLE), facts=ColumnFacts.from_profile(column)
+        )
+        detection = found.detection
+        if detection is None:
+            return None
+        sensitivity = detection.sensitivity.value
+        return cls(
+            pii_type=detection.entity.value,
+            sensitivity="critical" if sensitivity == "critical" else "high",
+            match_share=detection.evidence.share,
+            from_name=bool(detection.evidence.context),
+        )
+
+
+@dataclass(frozen=True)
 class FieldFacts:
     """One field, as the rules see it."""
 
@@ -77,7 +108,7 @@ class FieldFacts:
             outliers=column.iqr_outliers(params.outlier_iqr_multiplier) if numeric else None,
             z_outliers=column.z_outliers(Z_SCORE_LIMIT) if numeric else None,
             entropy=column.entropy(),
-            pii=estimate_pii(column.name, column.sample_values(PII_SAMPLE)),
+            pii=PiiEstimate.of(column),
         )
 
     # -- identity and type ---------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from analysis_service.report.sheets import coverage, profiler, readiness
+from analysis_service.report.sheets import coverage, drift, profiler, readiness, risk
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
 
@@ -33,6 +33,8 @@ class AgentSheet:
 def agent_sheets() -> dict[str, AgentSheet]:
     sheets = (
         AgentSheet("unified-profiler", profiler.TITLE, 10, profiler.write),
+        AgentSheet("drift-detector", drift.TITLE, 20, drift.write),
+        AgentSheet("score-risk", risk.TITLE, 30, risk.write),
         AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
     )

@@ -143,16 +143,16 @@ def test_routing_names_the_clean_agents_that_fix_what_was_found(report: dict[str
 
 
 def test_failed_and_unknown_agents_are_reported() -> None:
-    both = run(b"a,b\n1,2\n3,4\n", agents=("unified-profiler", "drift-detector"))
+    both = run(b"a,b\n1,2\n3,4\n", agents=("unified-profiler", "governance-checker"))
     report = build_report(
         tool_id="profile-my-data", analysis_id="a1", outputs=both.outputs, execution_time_ms=5
     )
     assert report["status"] == "partial"
-    drift = report["agent_results"]["drift-detector"]
+    drift = report["agent_results"]["governance-checker"]
     assert drift["status"] == "error" and drift["error_code"] == "AGENT_NOT_IMPLEMENTED"
     assert isinstance(drift["error"], str) and drift["data"] == {}
     assert report["executive_summary"][0]["value"] == "1/2"
-    assert report["metadata"]["agents_failed"] == ["drift-detector"]
+    assert report["metadata"]["agents_failed"] == ["governance-checker"]
     failed = AgentOutput.failed(
         "unified-profiler", "UnifiedProfiler", AgentError("AGENT_FAILED", "boom")
     )

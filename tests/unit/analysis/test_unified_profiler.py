@@ -348,6 +348,22 @@ def test_pii_is_estimated_and_alerted(rng: np.random.Generator) -> None:
     assert pii.severity.value == "critical" and pii.field_count == 3
 
 
+def test_airport_names_under_name_are_not_people() -> None:
+    """The profiler uses domain/pii (one detector): the ``name`` column of an
+    airports file holds airport names, not persons' names."""
+    from faker import Faker
+
+    from tests.unit.analysis.pii.generators import airport
+
+    fake = Faker("en_US")
+    Faker.seed(3)
+    frame = pd.DataFrame({"name": [airport(fake) for _ in range(200)], "iata": ["ABC"] * 200})
+    fields = {
+        f["field_name"]: f["properties"] for f in profile(to_csv(frame)).to_dict()["data"]["fields"]
+    }
+    assert fields["name"]["estimated_pii_type"] is None
+
+
 def test_empty_and_header_only_files() -> None:
     out = profile(b"a,b\n")
     data = out.to_dict()["data"]

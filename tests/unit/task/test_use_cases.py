@@ -106,7 +106,11 @@ def test_parameters_are_stored_as_parameters_json_not_in_the_row(use_cases, stor
             "INVALID_AGENT_ID",
             grpc.StatusCode.INVALID_ARGUMENT,
         ),
-        ({"agents": ["drift-detector"]}, "AGENT_NOT_AVAILABLE", grpc.StatusCode.INVALID_ARGUMENT),
+        (
+            {"agents": ["test-coverage-agent"]},
+            "AGENT_NOT_AVAILABLE",
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
         (
             {"tool_id": "clean-my-data", "agents": ["unified-profiler"]},
             "INVALID_AGENT_ID",
@@ -399,6 +403,25 @@ def test_process_queues_a_task_whose_files_exist(use_cases, storage, starts, rep
         TaskStatus.UPLOADING,
         TaskStatus.QUEUED,
     ]
+
+
+def test_baseline_is_required_only_once_declared(use_cases, storage):
+    """Every agent (``agents`` omitted) includes drift-detector: without a
+    declared baseline the task runs and drift-detector is skipped; a
+    declared baseline that was never uploaded is missing."""
+    task = new_task(use_cases, agents=[])
+    assert "drift-detector" in task.agents
+    use_cases.generate_upload_urls(USER, task.task_id, {"primary": CSV})
+    upload(storage, task)
+    assert use_cases.process_task(USER, task.task_id, None).status is TaskStatus.QUEUED
+
+    declared = new_task(use_cases, agents=["drift-detector"])
+    use_cases.generate_upload_urls(
+        USER, declared.task_id, {"primary": CSV, "baseline": UploadRequest("b.csv", "text/csv")}
+    )
+    upload(storage, declared)
+    error = error_of(use_cases.process_task, USER, declared.task_id, None)
+    assert (error.reason, error.metadata["missing_files"]) == ("FILES_NOT_FOUND", "baseline")
 
 
 def test_missing_file_fails_the_upload_and_asking_for_urls_again_recovers(use_cases, storage):
