@@ -107,7 +107,7 @@ def test_parameters_are_stored_as_parameters_json_not_in_the_row(use_cases, stor
             grpc.StatusCode.INVALID_ARGUMENT,
         ),
         (
-            {"agents": ["test-coverage-agent"]},
+            {"tool_id": "clean-my-data", "agents": ["null-handler"]},
             "AGENT_NOT_AVAILABLE",
             grpc.StatusCode.INVALID_ARGUMENT,
         ),
