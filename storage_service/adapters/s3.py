@@ -482,6 +482,16 @@ class S3ObjectStore:
             config=client_config(settings, max_attempts=1, connect_timeout=2.0, read_timeout=5.0),
         )
 
+    @property
+    def client(self) -> Any:
+        """The boto3 client (for the multipart module)."""
+        return self._client
+
+    @property
+    def presigner(self) -> Any:
+        """The client that signs URLs for browsers."""
+        return self._presigner
+
     # presigned URLs
 
     def presign_put(
