@@ -147,9 +147,7 @@ def test_a_too_large_file_of_unknown_size_is_deleted_and_fails_the_upload(
     target = response.uploads["primary"]
     put = requests.put(target.url, data=b"a,b\n" + b"1,2\n" * 500, headers=dict(target.headers))
     assert put.status_code == 200
-    error = rpc_error(
-        tasks.ProcessTask, pb.ProcessTaskRequest(task_id=task.task_id), metadata=USER
-    )
+    error = rpc_error(tasks.ProcessTask, pb.ProcessTaskRequest(task_id=task.task_id), metadata=USER)
     assert error.reason == "FILE_TOO_LARGE" and "at most 1000 bytes" in error.message
     failed = tasks.GetTask(pb.GetTaskRequest(task_id=task.task_id), metadata=USER)
     assert failed.status == failed.UPLOAD_FAILED
