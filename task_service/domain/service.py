@@ -8,7 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -199,11 +199,19 @@ class TaskUseCases:
         return self._repo.history(task.task_id, after_id)
 
     def tool(self, tool_id: str) -> ToolDef:
-        """One tool of the catalog, or TOOL_NOT_FOUND."""
+        """One tool of the catalog, or TOOL_NOT_FOUND; its slots show the
+        configured size limits (``max_size_mb`` of GET /tools/{id})."""
         tool = self._catalog.tool(tool_id)
         if tool is None:
             raise errors.tool_not_found(tool_id)
-        return tool
+        limits = self._policy.limits
+        return replace(
+            tool,
+            files=tuple(
+                replace(f, max_size_bytes=limits.max_bytes(tool.tool_id, f.slot))
+                for f in tool.files
+            ),
+        )
 
     # --- creating -------------------------------------------------------
 

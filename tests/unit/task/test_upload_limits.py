@@ -93,3 +93,28 @@ def test_limits_come_from_the_environment(monkeypatch):
     assert settings.upload_max_bytes == MIB
     assert settings.upload_slot_max_bytes == {"baseline": 2 * MIB}
     assert settings.multipart_threshold_bytes == 10 * MIB
+
+
+def test_configured_limits_apply_to_declared_sizes_and_show_in_the_tool(repo, storage, clock):
+    from dqcommon.tools import default_catalog
+    from task_service.domain.requests import UploadRequest
+    from task_service.domain.service import TaskPolicy, TaskUseCases
+
+    limits = UploadLimits(slot_max_bytes={"primary": 2 * MIB})
+    use_cases = TaskUseCases(
+        repo=repo,
+        storage=storage,
+        catalog=default_catalog(),
+        clock=clock,
+        policy=TaskPolicy(limits=limits),
+    )
+    tool = use_cases.tool("profile-my-data")
+    assert tool.slot("primary").max_size_mb == 2
+    task = use_cases.create_task("alice", "profile-my-data", ["unified-profiler"], {})
+    with pytest.raises(ServiceError) as info:
+        use_cases.generate_upload_urls(
+            "alice", task.task_id, {"primary": UploadRequest("d.csv", "text/csv", 2 * MIB + 1)}
+        )
+    assert info.value.reason == "FILE_TOO_LARGE"
+    assert "at most 2097152 bytes" in info.value.message
+    assert use_cases.get_task("alice", task.task_id).status.value == "CREATED"
