@@ -1,5 +1,6 @@
 """The object store through boto3: Backblaze B2's S3 API in production,
-SeaweedFS in development and tests. The only module that imports boto3 (s3_multipart.py uses its client).
+SeaweedFS in development and tests. The only module that imports boto3
+(s3_multipart.py uses its client).
 
 Every method blocks (boto3 is synchronous): the servicer runs them on its
 own thread pool, never on the event loop. Failures come out as the
