@@ -94,6 +94,19 @@ class TaskClient:
             body["has_parameters"] = True
         return self._call("POST", f"/tasks/{task_id}/upload-urls", json=body)
 
+    def upload_parts(self, task_id: str, slot: str) -> dict[str, Any]:
+        """The stored parts of a multipart upload, and URLs for the missing ones."""
+        return self._call("GET", f"/tasks/{task_id}/uploads/{slot}/parts")
+
+    def complete_upload(
+        self, task_id: str, slot: str, etags: Mapping[int, str] | None = None
+    ) -> dict[str, Any]:
+        """Completes a multipart upload (the service lists the parts without etags)."""
+        parts = [{"part_number": n, "etag": e} for n, e in sorted((etags or {}).items())]
+        return self._call(
+            "POST", f"/tasks/{task_id}/uploads/{slot}/complete", json={"parts": parts}
+        )
+
     def process(self, task_id: str) -> dict[str, Any]:
         return self._call("POST", f"/tasks/{task_id}/process")
 

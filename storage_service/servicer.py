@@ -22,6 +22,7 @@ from dataquality.storage.v1 import storage_service_pb2 as pb
 from dataquality.storage.v1 import storage_service_pb2_grpc as pb_grpc
 from dqcommon.errors import FieldViolation, ServiceError
 from storage_service.adapters.s3 import ObjectMeta, ObjectStream, ObjectWriter, S3ObjectStore
+from storage_service.adapters.s3_multipart import MultipartUploads, PartMeta
 from storage_service.config import MAX_CHUNK_BYTES, MAX_PART_BYTES
 from storage_service.domain import keys
 from storage_service.domain.errors import (
@@ -30,6 +31,8 @@ from storage_service.domain.errors import (
     ObjectNotFoundError,
     RangeNotSatisfiableError,
     StorageUnavailableError,
+    UploadIncompleteError,
+    UploadNotFoundError,
 )
 from storage_service.domain.http_headers import (
     MAX_CONTENT_TYPE_LENGTH,
@@ -43,6 +46,7 @@ T = TypeVar("T")
 
 MAX_EXPIRES_SECONDS = 7 * 24 * 3600  # the SigV4 (and B2) maximum
 MAX_PAGE_SIZE = 1000
+MAX_PARTS = 10_000  # S3 and B2
 # A presigned upload is a single PUT, which S3 and B2 limit to 5 GiB.
 MAX_UPLOAD_BYTES = MAX_PART_BYTES
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -102,6 +106,21 @@ def store_errors(key: str = "") -> Iterator[None]:
             "Invalid request: offset is beyond the end of the object.",
             metadata={"key": key, "size_bytes": str(exc.size)},
             field_violations=(FieldViolation("offset", "is beyond the end of the object"),),
+        ) from None
+    except UploadNotFoundError:
+        raise ServiceError(
+            grpc.StatusCode.NOT_FOUND,
+            "MULTIPART_UPLOAD_NOT_FOUND",
+            "The multipart upload does not exist (any more).",
+            metadata={"key": key},
+        ) from None
+    except UploadIncompleteError:
+        raise ServiceError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "UPLOAD_INCOMPLETE",
+            "The multipart upload cannot be completed from these parts (one is missing, "
+            "too small, or has another entity tag).",
+            metadata={"key": key},
         ) from None
     except InvalidPageTokenError:
         raise invalid_request("page_token", "is not a token from this listing") from None
@@ -202,6 +221,7 @@ class StorageServicer(pb_grpc.StorageServiceServicer):
         self._store = store
         self._executor = executor
         self._read_chunk_bytes = read_chunk_bytes
+        self._multipart = MultipartUploads(store)
 
     def _submit(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
         """Starts ``func`` on the I/O pool, with the caller's logging context."""
@@ -412,6 +432,89 @@ class StorageServicer(pb_grpc.StorageServiceServicer):
             )
         log.info("objects deleted", extra={"prefix": prefix, "deleted": deleted})
         return pb.DeleteObjectsResponse(deleted_count=deleted)
+
+    def _upload_id(self, value: str) -> str:
+        if not 1 <= len(value) <= 1024 or not value.isprintable() or " " in value:
+            raise invalid_request("upload_id", "must be an id from CreateMultipartUpload")
+        return value
+
+    async def CreateMultipartUpload(
+        self, request: pb.CreateMultipartUploadRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateMultipartUploadResponse:
+        ref = parse_ref(request.object, request.HasField("object"), "object")
+        content_type = _content_type(request.content_type, "content_type")
+        with store_errors(ref.key):
+            upload_id = await self._run(self._multipart.create, ref.key, content_type=content_type)
+        log.info("multipart upload created", extra={"key": ref.key})
+        return pb.CreateMultipartUploadResponse(upload_id=upload_id, key=ref.key)
+
+    async def CreateUploadPartUrls(
+        self, request: pb.CreateUploadPartUrlsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateUploadPartUrlsResponse:
+        ref = parse_ref(request.object, request.HasField("object"), "object")
+        upload_id = self._upload_id(request.upload_id)
+        expires = _expires(request.expires_in_seconds, "expires_in_seconds")
+        if len(request.parts) > MAX_PARTS:
+            raise invalid_request("parts", f"must hold at most {MAX_PARTS} parts")
+        parts = []
+        for index, part in enumerate(request.parts):
+            if not 1 <= part.part_number <= MAX_PARTS:
+                raise invalid_request(
+                    f"parts[{index}].part_number", f"must be between 1 and {MAX_PARTS}"
+                )
+            if not 1 <= part.content_length <= MAX_PART_BYTES:
+                raise invalid_request(
+                    f"parts[{index}].content_length", f"must be between 1 and {MAX_PART_BYTES}"
+                )
+            parts.append((part.part_number, part.content_length))
+        signed = await self._run(
+            self._multipart.presign_parts, ref.key, upload_id, parts, expires_in=expires
+        )
+        return pb.CreateUploadPartUrlsResponse(
+            signed_urls=[_signed_url(ref.key, s) for s in signed]
+        )
+
+    async def ListUploadParts(
+        self, request: pb.ListUploadPartsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListUploadPartsResponse:
+        ref = parse_ref(request.object, request.HasField("object"), "object")
+        upload_id = self._upload_id(request.upload_id)
+        with store_errors(ref.key):
+            parts = await self._run(self._multipart.list_parts, ref.key, upload_id)
+        return pb.ListUploadPartsResponse(
+            parts=[
+                pb.UploadedPart(part_number=p.number, size_bytes=p.size, etag=p.etag) for p in parts
+            ]
+        )
+
+    async def CompleteMultipartUpload(
+        self, request: pb.CompleteMultipartUploadRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ObjectInfo:
+        ref = parse_ref(request.object, request.HasField("object"), "object")
+        upload_id = self._upload_id(request.upload_id)
+        if not 1 <= len(request.parts) <= MAX_PARTS:
+            raise invalid_request("parts", f"must hold 1 to {MAX_PARTS} parts")
+        for index, part in enumerate(request.parts):
+            if not _ETAG_RE.fullmatch(part.etag):
+                raise invalid_request(f"parts[{index}].etag", "must be a part's entity tag")
+        parts = [
+            PartMeta(p.part_number, p.size_bytes, p.etag.strip('"'))
+            for p in sorted(request.parts, key=lambda p: p.part_number)
+        ]
+        with store_errors(ref.key):
+            meta = await self._run(self._multipart.complete, ref.key, upload_id, parts)
+        log.info("multipart upload completed", extra={"key": ref.key, "parts": len(parts)})
+        return object_info(ref, meta)
+
+    async def AbortMultipartUpload(
+        self, request: pb.AbortMultipartUploadRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AbortMultipartUploadResponse:
+        ref = parse_ref(request.object, request.HasField("object"), "object")
+        upload_id = self._upload_id(request.upload_id)
+        with store_errors(ref.key):
+            aborted = await self._run(self._multipart.abort, ref.key, upload_id)
+        log.info("multipart upload aborted", extra={"key": ref.key, "aborted": aborted})
+        return pb.AbortMultipartUploadResponse(aborted=aborted)
 
     @staticmethod
     def _prefix(request: pb.ListObjectsRequest | pb.DeleteObjectsRequest) -> str:

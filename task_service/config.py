@@ -31,6 +31,23 @@ class TaskSettings(BaseSettings):
         "over them",
     )
     upload_url_ttl_seconds: int = Field(900, ge=1, le=604_800)
+    upload_max_bytes: int = Field(
+        500 * 1024 * 1024, ge=1, description="size limit of an uploaded file (every slot)"
+    )
+    upload_slot_max_bytes: dict[str, int] = Field(
+        default_factory=dict,
+        description='per-slot size limits, JSON: {"baseline": 1073741824} or '
+        '{"profile-my-data.primary": 2147483648}; the tool-qualified key wins',
+    )
+    multipart_threshold_bytes: int = Field(
+        64 * 1024 * 1024, ge=5 * 1024 * 1024, description="declared sizes from here upload in parts"
+    )
+    multipart_part_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=5 * 1024 * 1024,
+        le=5 * 1024 * 1024 * 1024,
+        description="default part size of a multipart upload",
+    )
     download_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
     dispatcher_enabled: bool = Field(True, description="hand queued tasks to AnalysisService")
     process_start_wait_seconds: float = Field(

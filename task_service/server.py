@@ -16,6 +16,7 @@ from task_service.adapters.migrate import upgrade
 from task_service.adapters.storage_client import GrpcStorage
 from task_service.config import TaskSettings
 from task_service.domain.dispatcher import Dispatcher, DispatchPolicy
+from task_service.domain.limits import UploadLimits
 from task_service.domain.ports import Clock
 from task_service.domain.service import TaskPolicy, TaskUseCases
 from task_service.domain.sweeper import Sweeper, SweepPolicy
@@ -64,6 +65,12 @@ async def create_app(
             download_url_ttl_seconds=settings.download_url_ttl_seconds,
             delete_wait_seconds=settings.delete_wait_seconds,
             process_start_wait_seconds=settings.process_start_wait_seconds,
+            limits=UploadLimits(
+                default_max_bytes=settings.upload_max_bytes,
+                slot_max_bytes=dict(settings.upload_slot_max_bytes),
+                multipart_threshold_bytes=settings.multipart_threshold_bytes,
+                multipart_part_bytes=settings.multipart_part_bytes,
+            ),
         ),
         start_processing=start_processing,
         abort_analysis=abort,

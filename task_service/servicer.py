@@ -20,7 +20,8 @@ from task_service.domain import scope
 from task_service.domain.identity import check_user_id
 from task_service.domain.model import TaskStatus
 from task_service.domain.requests import UploadRequest
-from task_service.domain.service import TaskUseCases
+from task_service.domain.service import TaskUseCases, UploadGrant
+from task_service.domain.uploads import MultipartGrant
 from task_service.domain.watch import watch_task
 from task_service.mapping import (
     download_to_proto,
@@ -135,6 +136,8 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
                     filename=f.filename,
                     content_type=f.content_type,
                     size_bytes=f.size_bytes if f.HasField("size_bytes") else None,
+                    multipart=f.multipart,
+                    part_size_bytes=f.part_size_bytes,
                 )
                 for slot, f in request.files.items()
             }
@@ -149,18 +152,47 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
         return pb.GenerateUploadUrlsResponse(
             task_id=task.task_id,
             status=status_to_proto(task.status),
-            uploads={
-                g.slot: pb.UploadTarget(
-                    url=g.signed.url,
-                    key=g.signed.key,
-                    method=g.signed.method,
-                    headers=dict(g.signed.headers),
-                    expires_at=timestamp(g.signed.expires_at),
-                )
-                for g in grants
-            },
+            uploads={g.slot: _upload_target(g) for g in grants},
             expires_in_seconds=self._uc.policy.upload_url_ttl_seconds,
             message=UPLOAD_MESSAGE,
+        )
+
+    async def ListUploadParts(
+        self, request: pb.ListUploadPartsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListUploadPartsResponse:
+        user = _user_id(context)
+        with log_context(task_id=request.task_id[:64]):
+            state = await self._call(
+                context, self._uc.upload_parts, user, request.task_id, request.slot
+            )
+        return pb.ListUploadPartsResponse(
+            task_id=request.task_id,
+            slot=request.slot,
+            parts=[
+                pb.StoredPart(part_number=p.number, size_bytes=p.size_bytes, etag=p.etag)
+                for p in state.stored
+            ],
+            upload=_multipart(state.grant),
+            missing_part_numbers=state.missing,
+            expires_in_seconds=self._uc.policy.upload_url_ttl_seconds,
+        )
+
+    async def CompleteUpload(
+        self, request: pb.CompleteUploadRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CompleteUploadResponse:
+        user = _user_id(context)
+        etags = {p.part_number: p.etag for p in request.parts}
+        with log_context(task_id=request.task_id[:64]):
+            file, parts = await self._call(
+                context, self._uc.complete_upload, user, request.task_id, request.slot, etags
+            )
+        return pb.CompleteUploadResponse(
+            task_id=request.task_id,
+            slot=request.slot,
+            key=file.key,
+            size_bytes=file.size_bytes,
+            etag=file.etag,
+            part_count=parts,
         )
 
     async def ProcessTask(
@@ -269,3 +301,39 @@ class TaskServicer(pb_grpc.TaskServiceServicer):
                 message.error.code = event.error_code
                 message.error.message = event.error_message
             yield message
+
+
+def _upload_target(grant: UploadGrant) -> pb.UploadTarget:
+    target = pb.UploadTarget()
+    if grant.signed is not None:
+        target.url = grant.signed.url
+        target.key = grant.signed.key
+        target.method = grant.signed.method
+        target.headers.update(grant.signed.headers)
+        target.expires_at.FromDatetime(grant.signed.expires_at)
+    if grant.multipart is not None:
+        target.multipart.CopyFrom(_multipart(grant.multipart))
+        if grant.signed is None and grant.multipart.parts:
+            target.method = "PUT"
+            target.expires_at.FromDatetime(grant.multipart.parts[0].signed.expires_at)
+    return target
+
+
+def _multipart(grant: MultipartGrant) -> pb.MultipartUpload:
+    return pb.MultipartUpload(
+        upload_id=grant.upload_id,
+        part_size_bytes=grant.plan.part_bytes,
+        part_count=grant.plan.count,
+        size_bytes=grant.plan.size_bytes,
+        parts=[
+            pb.UploadPartTarget(
+                part_number=p.number,
+                url=p.signed.url,
+                method="PUT",
+                size_bytes=p.size,
+                offset=p.offset,
+                expires_at=timestamp(p.signed.expires_at),
+            )
+            for p in grant.parts
+        ],
+    )

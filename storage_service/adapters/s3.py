@@ -1,5 +1,6 @@
 """The object store through boto3: Backblaze B2's S3 API in production,
-SeaweedFS in development and tests. The only module that imports boto3.
+SeaweedFS in development and tests. The only module that imports boto3
+(s3_multipart.py uses its client).
 
 Every method blocks (boto3 is synchronous): the servicer runs them on its
 own thread pool, never on the event loop. Failures come out as the
@@ -481,6 +482,16 @@ class S3ObjectStore:
             session=session,
             config=client_config(settings, max_attempts=1, connect_timeout=2.0, read_timeout=5.0),
         )
+
+    @property
+    def client(self) -> Any:
+        """The boto3 client (for the multipart module)."""
+        return self._client
+
+    @property
+    def presigner(self) -> Any:
+        """The client that signs URLs for browsers."""
+        return self._presigner
 
     # presigned URLs
 

@@ -37,3 +37,11 @@ class RangeNotSatisfiableError(StoreError):
 
 class InvalidPageTokenError(StoreError):
     """A list page token is malformed or belongs to another listing."""
+
+
+class UploadNotFoundError(StoreError):
+    """No multipart upload has this id (it was completed or aborted)."""
+
+
+class UploadIncompleteError(StoreError):
+    """A multipart upload cannot be completed from the parts given."""

@@ -18,7 +18,7 @@ from dqcommon.errors import decode_rpc_error
 from dqcommon.logging import outgoing_metadata
 from task_service.domain import errors
 from task_service.domain.identity import storage_user_segment
-from task_service.domain.ports import Area, ObjectStat, SignedUrl, TaskObject
+from task_service.domain.ports import Area, ObjectStat, SignedUrl, StoredPart, TaskObject
 
 _AREAS = {"inputs": pb.ObjectRef.AREA_INPUTS, "outputs": pb.ObjectRef.AREA_OUTPUTS}
 _WRITE_CHUNK = 1024 * 1024
@@ -63,6 +63,65 @@ class GrpcStorage:
             ),
         )
         return _signed(response.signed_url)
+
+    def create_multipart_upload(self, obj: TaskObject, *, content_type: str) -> str:
+        response = self._call(
+            self._stub.CreateMultipartUpload,
+            pb.CreateMultipartUploadRequest(object=to_ref(obj), content_type=content_type),
+        )
+        return str(response.upload_id)
+
+    def create_part_urls(
+        self, obj: TaskObject, upload_id: str, parts: Sequence[tuple[int, int]], *, expires_in: int
+    ) -> list[SignedUrl]:
+        response = self._call(
+            self._stub.CreateUploadPartUrls,
+            pb.CreateUploadPartUrlsRequest(
+                object=to_ref(obj),
+                upload_id=upload_id,
+                parts=[pb.PartSpec(part_number=n, content_length=size) for n, size in parts],
+                expires_in_seconds=expires_in,
+            ),
+        )
+        return [_signed(u) for u in response.signed_urls]
+
+    def list_parts(self, obj: TaskObject, upload_id: str) -> list[StoredPart] | None:
+        try:
+            response = self._stub.ListUploadParts(
+                pb.ListUploadPartsRequest(object=to_ref(obj), upload_id=upload_id),
+                timeout=self._timeout,
+                metadata=outgoing_metadata(),
+            )
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise _translate(exc) from None
+        return [StoredPart(p.part_number, p.size_bytes, p.etag) for p in response.parts]
+
+    def complete_multipart(
+        self, obj: TaskObject, upload_id: str, parts: Sequence[StoredPart]
+    ) -> ObjectStat:
+        info = self._call(
+            self._stub.CompleteMultipartUpload,
+            pb.CompleteMultipartUploadRequest(
+                object=to_ref(obj),
+                upload_id=upload_id,
+                parts=[
+                    pb.UploadedPart(part_number=p.number, size_bytes=p.size_bytes, etag=p.etag)
+                    for p in parts
+                ],
+            ),
+        )
+        return ObjectStat(
+            key=info.key, size_bytes=info.size_bytes, content_type=info.content_type, etag=info.etag
+        )
+
+    def abort_multipart(self, obj: TaskObject, upload_id: str) -> bool:
+        response = self._call(
+            self._stub.AbortMultipartUpload,
+            pb.AbortMultipartUploadRequest(object=to_ref(obj), upload_id=upload_id),
+        )
+        return bool(response.aborted)
 
     def stat(self, obj: TaskObject) -> ObjectStat | None:
         try:
@@ -160,6 +219,8 @@ def _translate(exc: grpc.RpcError) -> Exception:
     remote = decode_rpc_error(exc)
     if remote.code in _TRANSIENT or remote.reason == "STORAGE_UNAVAILABLE":
         return errors.storage_unavailable()
+    if remote.reason in ("UPLOAD_INCOMPLETE", "MULTIPART_UPLOAD_NOT_FOUND"):
+        return errors.upload_problem(remote.reason, remote.message)
     if remote.reason == "OBJECT_CHANGED":
         return errors.input_changed(remote.metadata.get("key", "an input file"))
     return RuntimeError(

@@ -237,3 +237,10 @@ def outputs_expired(task_id: str, detail: str) -> ServiceError:
         f"No outputs for task {task_id}: {detail}",
         metadata={"task_id": task_id},
     )
+
+
+def upload_problem(reason: str, message: str, **metadata: str) -> ServiceError:
+    """A multipart upload that cannot be completed (UPLOAD_INCOMPLETE) or
+    does not exist (MULTIPART_UPLOAD_NOT_FOUND)."""
+    code = C.NOT_FOUND if reason == "MULTIPART_UPLOAD_NOT_FOUND" else C.FAILED_PRECONDITION
+    return ServiceError(code, reason, message, metadata=metadata)

@@ -19,19 +19,28 @@ from dqcommon.tools import (
     validate_parameters,
 )
 from task_service.domain import errors
+from task_service.domain.limits import UploadLimits
 from task_service.domain.model import STAGE_OF, InputFile, Progress, Task, TaskStatus, sources_of
 from task_service.domain.ports import ObjectStat, StoragePort, TaskObject, TaskRepository
+from task_service.domain.uploads import Multipart
 
 
 class InputChecks:
     """The checks of a task's uploaded inputs."""
 
     def __init__(
-        self, repo: TaskRepository, storage: StoragePort, max_parameters_bytes: int
+        self,
+        repo: TaskRepository,
+        storage: StoragePort,
+        max_parameters_bytes: int,
+        limits: UploadLimits | None = None,
+        multipart: Multipart | None = None,
     ) -> None:
         self._repo = repo
         self._storage = storage
         self._max_parameters_bytes = max_parameters_bytes
+        self._limits = limits or UploadLimits()
+        self._multipart = multipart
 
     def verified(self, task: Task, tool: ToolDef) -> dict[str, InputFile]:
         """The inputs as stored, pinned to their entity tags; a missing,
@@ -59,6 +68,12 @@ class InputChecks:
                     missing.append(slot)
                 continue
             stats[slot] = stat
+        # A slot uploaded with one PUT although parts were offered: the
+        # multipart upload is dropped.
+        if self._multipart is not None:
+            self._multipart.abort(
+                task, {s: f for s, f in task.files.items() if f.upload_id and s in stats}
+            )
         if missing:
             self.mark_upload_failed(
                 task, "FILES_NOT_FOUND", f"Required files not found: {', '.join(missing)}"
@@ -91,23 +106,33 @@ class InputChecks:
         return files
 
     def _check_sizes(self, task: Task, tool: ToolDef, stats: Mapping[str, ObjectStat]) -> None:
-        """Uploads whose size was not signed are checked here."""
-        problems = []
+        """Uploads whose size was not signed are checked here: an empty file
+        is INVALID_FILE_SIZE, one above its slot's limit is deleted and the
+        upload fails with FILE_TOO_LARGE."""
+        empty = []
+        too_large = []
         for slot, stat in stats.items():
-            spec = PARAMETERS_FILE if slot == PARAMETERS_SLOT else tool.slot(slot)
-            limit = spec.max_size_bytes if spec else PARAMETERS_FILE.max_size_bytes
+            if slot == PARAMETERS_SLOT:
+                limit = PARAMETERS_FILE.max_size_bytes
+            else:
+                limit = self._limits.max_bytes(task.tool_id, slot)
             if stat.size_bytes == 0:
-                problems.append(FieldViolation(f"files.{slot}", "the uploaded file is empty"))
+                empty.append(FieldViolation(f"files.{slot}", "the uploaded file is empty"))
             elif stat.size_bytes > limit:
-                problems.append(
+                too_large.append(
                     FieldViolation(
                         f"files.{slot}",
-                        f"the uploaded file has {stat.size_bytes} bytes; at most {limit} "
-                        "are accepted",
+                        f"the uploaded file has {stat.size_bytes} bytes; this slot accepts at "
+                        f"most {limit} bytes ({limit // (1024 * 1024)} MiB); it was deleted",
                     )
                 )
-        if problems:
-            error = errors.file_violations("INVALID_FILE_SIZE", problems)
+                name = task.files[slot].object_name if slot in task.files else PARAMETERS_FILENAME
+                self._storage.delete_task_objects(
+                    task.user_id, task.task_id, "inputs", name_prefix=name
+                )
+        if too_large or empty:
+            reason = "FILE_TOO_LARGE" if too_large else "INVALID_FILE_SIZE"
+            error = errors.file_violations(reason, too_large + empty)
             self.mark_upload_failed(task, error.reason, error.message)
             raise error
 

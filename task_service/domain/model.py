@@ -104,9 +104,12 @@ class InputFile:
     object_name: str
     key: str = ""
     etag: str = ""
+    # A multipart upload in progress (empty once completed or dropped).
+    upload_id: str = ""
+    part_bytes: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "filename": self.filename,
             "content_type": self.content_type,
             "size_bytes": self.size_bytes,
@@ -114,6 +117,10 @@ class InputFile:
             "key": self.key,
             "etag": self.etag,
         }
+        if self.upload_id:
+            data["upload_id"] = self.upload_id
+            data["part_bytes"] = self.part_bytes
+        return data
 
     @classmethod
     def from_json(cls, slot: str, data: dict[str, Any]) -> InputFile:
@@ -125,6 +132,8 @@ class InputFile:
             object_name=str(data.get("object_name", "")),
             key=str(data.get("key", "")),
             etag=str(data.get("etag", "")),
+            upload_id=str(data.get("upload_id", "")),
+            part_bytes=int(data.get("part_bytes", 0)),
         )
 
 

@@ -53,6 +53,15 @@ class SignedUrl:
 
 
 @dataclass(frozen=True)
+class StoredPart:
+    """One stored part of a multipart upload."""
+
+    number: int
+    size_bytes: int
+    etag: str
+
+
+@dataclass(frozen=True)
 class Cursor:
     """Position in a newest-first listing."""
 
@@ -131,6 +140,28 @@ class StoragePort(Protocol):
     def create_download_url(
         self, obj: TaskObject, *, expires_in: int, filename: str
     ) -> SignedUrl: ...
+
+    def create_multipart_upload(self, obj: TaskObject, *, content_type: str) -> str:
+        """Starts a multipart upload; returns its id."""
+        ...
+
+    def create_part_urls(
+        self, obj: TaskObject, upload_id: str, parts: Sequence[tuple[int, int]], *, expires_in: int
+    ) -> list[SignedUrl]:
+        """One PUT per (part number, exact size)."""
+        ...
+
+    def list_parts(self, obj: TaskObject, upload_id: str) -> list[StoredPart] | None:
+        """The stored parts, or None when the upload does not exist."""
+        ...
+
+    def complete_multipart(
+        self, obj: TaskObject, upload_id: str, parts: Sequence[StoredPart]
+    ) -> ObjectStat: ...
+
+    def abort_multipart(self, obj: TaskObject, upload_id: str) -> bool:
+        """Aborts; False when the upload did not exist (any more)."""
+        ...
 
     def stat(self, obj: TaskObject) -> ObjectStat | None: ...
 

@@ -8,7 +8,7 @@ megabyte of repeated agent ids costs microseconds, not minutes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -38,6 +38,8 @@ class UploadRequest:
     filename: str
     content_type: str
     size_bytes: int | None = None
+    multipart: bool = False
+    part_size_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,11 @@ def _agent_available(tool: ToolDef, agent_id: str) -> bool:
 
 
 def check_files(
-    tool: ToolDef, files: Mapping[str, UploadRequest], *, has_parameters: bool
+    tool: ToolDef,
+    files: Mapping[str, UploadRequest],
+    *,
+    has_parameters: bool,
+    limit: Callable[[str, str, int], int] = lambda _tool, _slot, default: default,
 ) -> dict[str, DeclaredFile]:
     """The declared files, or one error listing every problem."""
     if len(files) > MAX_FILES:
@@ -115,7 +121,7 @@ def check_files(
         declared[PARAMETERS_SLOT] = UploadRequest("parameters.json", "application/json")
     for slot, request in sorted(declared.items()):
         spec = PARAMETERS_FILE if slot == PARAMETERS_SLOT else tool.slot(slot)
-        problem = _check_file(tool, slot, spec, request)
+        problem = _check_file(tool, slot, spec, request, limit)
         if isinstance(problem, tuple):
             violations.append(problem)
         else:
@@ -126,7 +132,11 @@ def check_files(
 
 
 def _check_file(
-    tool: ToolDef, slot: str, spec: FileSlotDef | None, request: UploadRequest
+    tool: ToolDef,
+    slot: str,
+    spec: FileSlotDef | None,
+    request: UploadRequest,
+    limit: Callable[[str, str, int], int],
 ) -> DeclaredFile | tuple[str, FieldViolation]:
     path = f"files.{slot[:MAX_ID_LENGTH]}"
     if spec is None:
@@ -169,12 +179,28 @@ def _check_file(
             ),
         )
     size = request.size_bytes
-    if size is not None and not 1 <= size <= spec.max_size_bytes:
+    max_bytes = (
+        spec.max_size_bytes
+        if slot == PARAMETERS_SLOT
+        else limit(tool.tool_id, slot, spec.max_size_bytes)
+    )
+    if size is not None and size < 1:
         return (
             "INVALID_FILE_SIZE",
+            FieldViolation(f"{path}.size_bytes", f"must be at least 1 byte (got {size})"),
+        )
+    if size is not None and size > max_bytes:
+        return (
+            "FILE_TOO_LARGE",
             FieldViolation(
                 f"{path}.size_bytes",
-                f"must be between 1 and {spec.max_size_bytes} bytes (got {size})",
+                f"the file has {size} bytes; this slot accepts at most {max_bytes} bytes "
+                f"({max_bytes // (1024 * 1024)} MiB)",
             ),
+        )
+    if request.multipart and size is None:
+        return (
+            "VALIDATION_ERROR",
+            FieldViolation(f"{path}.size_bytes", "is required for a multipart upload"),
         )
     return DeclaredFile(slot, request, fmt, content_type)

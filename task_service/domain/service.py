@@ -8,7 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from dqcommon.tools import (
 from task_service.domain import errors, scope
 from task_service.domain.identity import check_user_id
 from task_service.domain.inputs import InputChecks
+from task_service.domain.limits import UploadLimits, plan_parts
 from task_service.domain.model import (
     STAGE_OF,
     InputFile,
@@ -52,6 +53,7 @@ from task_service.domain.requests import (
     is_task_id,
 )
 from task_service.domain.stopping import StopPolicy, TaskStopper
+from task_service.domain.uploads import UPLOAD_STATUSES, Multipart, MultipartGrant, PartsState
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,11 @@ class TaskPolicy:
     # sweep of the task's files.
     delete_wait_seconds: float = 10.0
     delete_settle_seconds: float = 1.0
+    limits: UploadLimits = field(default_factory=UploadLimits)
+
+
+#: S3 and B2 take at most 5 GiB in one PUT.
+SINGLE_PUT_MAX_BYTES = 5 * 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,8 @@ class UploadGrant:
     """Where one file goes."""
 
     slot: str
-    signed: SignedUrl
+    signed: SignedUrl | None
+    multipart: MultipartGrant | None = None
 
 
 def input_object_name(slot: str, fmt: str) -> str:
@@ -124,7 +132,10 @@ class TaskUseCases:
         self._clock = clock
         self._policy = policy
         self._start = start_processing
-        self._inputs = InputChecks(repo, storage, policy.max_parameters_bytes)
+        self._multipart = Multipart(storage, policy.upload_url_ttl_seconds)
+        self._inputs = InputChecks(
+            repo, storage, policy.max_parameters_bytes, policy.limits, self._multipart
+        )
         self._stopper = TaskStopper(
             repo=repo,
             storage=storage,
@@ -188,11 +199,19 @@ class TaskUseCases:
         return self._repo.history(task.task_id, after_id)
 
     def tool(self, tool_id: str) -> ToolDef:
-        """One tool of the catalog, or TOOL_NOT_FOUND."""
+        """One tool of the catalog, or TOOL_NOT_FOUND; its slots show the
+        configured size limits (``max_size_mb`` of GET /tools/{id})."""
         tool = self._catalog.tool(tool_id)
         if tool is None:
             raise errors.tool_not_found(tool_id)
-        return tool
+        limits = self._policy.limits
+        return replace(
+            tool,
+            files=tuple(
+                replace(f, max_size_bytes=limits.max_bytes(tool.tool_id, f.slot))
+                for f in tool.files
+            ),
+        )
 
     # --- creating -------------------------------------------------------
 
@@ -279,28 +298,54 @@ class TaskUseCases:
         allowed = sources_of(TaskStatus.UPLOADING)
         if task.status not in allowed:
             raise self._state_error(task, "upload")
-        declared = check_files(self._tool(task.tool_id), files, has_parameters=has_parameters)
+        limits = self._policy.limits
+        declared = check_files(
+            self._tool(task.tool_id), files, has_parameters=has_parameters, limit=limits.max_bytes
+        )
+        plans = {
+            slot: plan_parts(
+                item.request.size_bytes or 0,
+                requested_part_bytes=item.request.part_size_bytes,
+                default_part_bytes=limits.multipart_part_bytes,
+                field_name=f"files.{slot}",
+            )
+            for slot, item in declared.items()
+            if slot != PARAMETERS_SLOT
+            and limits.wants_multipart(item.request.size_bytes, item.request.multipart)
+        }
         scope.check()
 
         grants: list[UploadGrant] = []
         new_files = dict(task.files)
+        replaced = {s: f for s, f in task.files.items() if s in declared and f.upload_id}
         for slot, item in declared.items():
             name = input_object_name(slot, item.format)
             obj = TaskObject(user_id, task_id, "inputs", name)
-            signed = self._storage.create_upload_url(
-                obj,
-                content_type=item.content_type,
-                size_bytes=item.request.size_bytes,
-                expires_in=self._policy.upload_url_ttl_seconds,
+            size = item.request.size_bytes
+            # One PUT as well (when S3 allows it in one request): clients
+            # that know nothing of parts keep working.
+            signed = (
+                self._storage.create_upload_url(
+                    obj,
+                    content_type=item.content_type,
+                    size_bytes=size,
+                    expires_in=self._policy.upload_url_ttl_seconds,
+                )
+                if size is None or size <= SINGLE_PUT_MAX_BYTES
+                else None
             )
-            grants.append(UploadGrant(slot, signed))
+            plan = plans.get(slot)
+            grant = self._multipart.start(obj, item.content_type, plan) if plan else None
+            grants.append(UploadGrant(slot, signed, grant))
             new_files[slot] = InputFile(
                 slot=slot,
                 filename=item.request.filename,
                 content_type=item.content_type,
-                size_bytes=item.request.size_bytes or 0,
+                size_bytes=size or 0,
                 object_name=name,
-                key=signed.key,
+                key=signed.key if signed else "",
+                upload_id=grant.upload_id if grant else "",
+                part_bytes=grant.plan.part_bytes if grant else 0,
             )
 
         now = self._clock()
@@ -322,8 +367,43 @@ class TaskUseCases:
         )
         if updated is None:
             # The task moved on while we signed (e.g. processing started).
+            self._multipart.abort(task, {g.slot: new_files[g.slot] for g in grants})
             raise self._state_error(self.get_task(user_id, task_id), "upload")
+        # Uploads that new URLs replaced are dropped.
+        self._multipart.abort(task, replaced)
         return updated, grants
+
+    def upload_parts(self, user_id: str, task_id: str, slot: str) -> PartsState:
+        """The stored parts of a slot's multipart upload, and fresh URLs
+        for the missing ones."""
+        task = self._uploading(user_id, task_id)
+        return self._multipart.state(task, slot)
+
+    def complete_upload(
+        self, user_id: str, task_id: str, slot: str, etags: Mapping[int, str]
+    ) -> tuple[InputFile, int]:
+        """Completes a slot's multipart upload (idempotent once done)."""
+        task = self._uploading(user_id, task_id)
+        current = task.files.get(slot)
+        if current is not None and not current.upload_id and current.etag:
+            return current, 0  # completed before
+        file, parts = self._multipart.complete(task, slot, etags)
+        files = dict(task.files)
+        files[slot] = file
+        self._repo.transition(
+            task_id,
+            allowed_from=UPLOAD_STATUSES,
+            to=TaskStatus.UPLOADING,
+            reason=f"multipart upload of {slot} completed ({parts} parts)",
+            changes={"files": files},
+        )
+        return file, parts
+
+    def _uploading(self, user_id: str, task_id: str) -> Task:
+        task = self.get_task(user_id, task_id)
+        if task.status not in UPLOAD_STATUSES:
+            raise self._state_error(task, "upload")
+        return task
 
     # --- processing -----------------------------------------------------
 

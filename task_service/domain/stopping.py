@@ -14,6 +14,7 @@ from dqcommon.errors import ServiceError
 from task_service.domain import errors, scope
 from task_service.domain.model import STAGE_OF, Progress, Task, TaskStatus
 from task_service.domain.ports import StoragePort, TaskRepository
+from task_service.domain.uploads import Multipart
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ class TaskStopper:
             was_running = was_running or (current is not None and current.lease_owner is not None)
         if was_running:
             self._wait_for_lease_release(task_id)
+        # Unfinished multipart uploads hold parts that no listing shows.
+        Multipart(self._storage, 1).abort(task)
         deleted = self._storage.delete_task_objects(user_id, task_id)
         if was_running:
             # A write that raced the cancellation may land a moment later.

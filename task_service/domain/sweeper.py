@@ -2,7 +2,8 @@
 
 * A task still CREATED, UPLOADING or UPLOAD_FAILED with no change for
   ``abandon_after`` (15 minutes: the lifetime of its upload URLs) becomes
-  EXPIRED, and whatever was uploaded is deleted.
+  EXPIRED, and whatever was uploaded is deleted (unfinished multipart
+  uploads are aborted, which frees their parts).
 * Input files are deleted ``inputs_retention`` (7 days) after a task reached
   a terminal status, output files after ``outputs_retention`` (30 days); the
   task records when (``inputs_deleted_at``, ``outputs_deleted_at``).
@@ -22,6 +23,7 @@ from datetime import timedelta
 
 from task_service.domain.model import ABANDONABLE, STAGE_OF, Progress, TaskStatus
 from task_service.domain.ports import Area, Clock, StoragePort, TaskRepository
+from task_service.domain.uploads import Multipart
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class Sweeper:
         self._storage = storage
         self._clock = clock
         self._policy = policy
+        self._multipart = Multipart(storage, 1)
 
     async def run(self) -> None:
         """Sweeps every ``interval_seconds`` until cancelled."""
@@ -108,6 +111,7 @@ class Sweeper:
             if updated is None:
                 continue  # it moved on, or another sweeper got there first
             expired += 1
+            self._multipart.abort(task)
             files += self._storage.delete_task_objects(task.user_id, task.task_id)
             self._repo.mark_deleted(task.task_id, area="inputs", at=now)
             self._repo.mark_deleted(task.task_id, area="outputs", at=now)
@@ -122,6 +126,8 @@ class Sweeper:
         ):
             # Delete first, then mark: a crash in between only repeats the
             # (idempotent) delete on the next sweep.
+            if area == "inputs":
+                self._multipart.abort(task)
             files += self._storage.delete_task_objects(task.user_id, task.task_id, area)
             if self._repo.mark_deleted(task.task_id, area=area, at=now):
                 purged += 1

@@ -280,12 +280,12 @@ def test_upload_urls_can_be_requested_again_while_uploading(use_cases):
         ),
         (
             {"primary": UploadRequest("d.csv", "text/csv", 501 * 1024 * 1024)},
-            "INVALID_FILE_SIZE",
+            "FILE_TOO_LARGE",
             "files.primary.size_bytes",
         ),
         (
             {"parameters": UploadRequest("p.json", "application/json", 2 * 1024 * 1024)},
-            "INVALID_FILE_SIZE",
+            "FILE_TOO_LARGE",
             "files.parameters.size_bytes",
         ),
     ],
@@ -485,7 +485,7 @@ def test_unsigned_uploads_are_checked_at_process_time(use_cases, storage):
     params = TaskObject(USER, task.task_id, "inputs", "parameters.json")
     storage.put(params, b" " * (1024 * 1024 + 1), "application/json")
     error = error_of(use_cases.process_task, USER, task.task_id, None)
-    assert error.reason == "INVALID_FILE_SIZE"
+    assert error.reason == "FILE_TOO_LARGE"
     assert [v.field for v in error.field_violations] == ["files.parameters"]
 
 
