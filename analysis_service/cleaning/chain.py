@@ -26,10 +26,29 @@ from analysis_service.cleaning.model import (
 from analysis_service.domain.sources import TableBatch
 
 
-class RowsLost(RuntimeError):
+class ChainError(RuntimeError):
+    """The chain cannot write a trustworthy result; ``code`` is the
+    ErrorReason name to put on the task."""
+
+    def __init__(self, message: str, *, code: str, agent_id: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.agent_id = agent_id
+
+
+class RowsLost(ChainError):
     """An applier returned fewer or more rows than it was given."""
 
-    code = "CLEANING_ROWS_LOST"
+    def __init__(self, message: str, agent_id: str = "") -> None:
+        super().__init__(message, code="CLEANING_ROWS_LOST", agent_id=agent_id)
+
+
+def _agent_failed(agent_id: str, exc: Exception) -> ChainError:
+    return ChainError(
+        f"cleaning agent {agent_id} failed: {type(exc).__name__}: {exc}",
+        code="CLEANING_AGENT_FAILED",
+        agent_id=agent_id,
+    )
 
 
 @dataclass
@@ -123,14 +142,20 @@ class _Pass:
     def feed(self, batch: CleanBatch, start: int = 0) -> None:
         for k in range(start, len(self.steps)):
             given = batch.num_rows
-            res = self.appliers[k].apply(batch)
+            try:
+                res = self.appliers[k].apply(batch)
+            except Exception as exc:
+                raise _agent_failed(self.steps[k].agent.agent_id, exc) from exc
             self._record(k, given, res)
             batch = res.kept
         self.sink(batch)
 
     def finish(self) -> None:
         for k, applier in enumerate(self.appliers):
-            res = applier.flush()
+            try:
+                res = applier.flush()
+            except Exception as exc:
+                raise _agent_failed(self.steps[k].agent.agent_id, exc) from exc
             if res is None:
                 continue
             self._record(k, 0, res)
@@ -140,7 +165,8 @@ class _Pass:
             if tally.rows_in != tally.rows_out + tally.rows_removed:
                 raise RowsLost(
                     f"{tally.agent} was given {tally.rows_in} rows but returned "
-                    f"{tally.rows_out} kept and {tally.rows_removed} removed"
+                    f"{tally.rows_out} kept and {tally.rows_removed} removed",
+                    tally.agent,
                 )
 
 
@@ -215,12 +241,20 @@ def _plan_steps(source: Source, steps: Sequence[Step], cancel: Callable[[], bool
     passes = 0
     for k, step in enumerate(steps):
         step.columns_in = current
-        step.observer = step.agent.observer(step.params, current)
-        if step.observer is not None:
-            _run_pass(source, steps[:k], step.observer.consume, cancel=cancel)
-            passes += 1
-        step.plan = step.agent.plan(step.params, current, step.observer)
-        step.columns_out = tuple(step.agent.output_columns(step.plan, current))
+        agent_id = step.agent.agent_id
+        try:
+            step.observer = step.agent.observer(step.params, current)
+            if step.observer is not None:
+                _run_pass(source, steps[:k], step.observer.consume, cancel=cancel)
+                passes += 1
+            step.plan = step.agent.plan(step.params, current, step.observer)
+            step.columns_out = tuple(step.agent.output_columns(step.plan, current))
+        except ChainError:
+            raise
+        except Exception as exc:
+            if type(exc).__name__ == "AnalysisCancelled":
+                raise
+            raise _agent_failed(agent_id, exc) from exc
         current = step.columns_out
     return passes
 

@@ -172,3 +172,29 @@ def test_random_csv_never_loses_a_row(rows: list[tuple[str, str]], batch_rows: i
         n - 1
     ] * kept_ids.count("dup")
     assert sorted(numbers + kept_numbers) == list(range(1, n + 1))
+
+
+class _Loses(_IntRule):
+    agent_id = "loses"
+
+    def applier(self, plan: Any) -> Any:
+        class _A(StatelessApplier):
+            def apply(self, batch: CleanBatch) -> BatchResult:
+                return BatchResult(kept=batch.take(np.arange(batch.num_rows) > 0))
+
+        return _A()
+
+
+def test_an_applier_that_drops_a_row_silently_fails_the_chain() -> None:
+    import pytest
+
+    from analysis_service.cleaning.chain import ChainError
+
+    def source() -> Any:
+        table = open_table([DATA], batch_rows=3)
+        return table.columns, table
+
+    with pytest.raises(ChainError) as caught:
+        run_chain(source, [Step(_Loses(), _NoParams())], io.StringIO(), io.StringIO())
+    assert caught.value.code == "CLEANING_ROWS_LOST"
+    assert caught.value.agent_id == "loses"
