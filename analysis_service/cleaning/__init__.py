@@ -1,0 +1,1 @@
+"""clean-my-data: the chain of cleaning agents (interface in :mod:`.model`)."""

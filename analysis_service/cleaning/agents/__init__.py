@@ -1,0 +1,1 @@
+"""One package per cleaning agent (see cleaning/model.py)."""

@@ -1,0 +1,1 @@
+"""duplicate_resolver: pure domain logic (the agent class follows the cleaning interface)."""

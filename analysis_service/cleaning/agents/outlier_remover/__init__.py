@@ -1,0 +1,1 @@
+"""outlier_remover: pure domain logic (the agent class follows the cleaning interface)."""
