@@ -44,7 +44,8 @@ def validate_strategies(column_strategies: dict[str, str], fill_values: dict[str
     bad = sorted(c for c, s in column_strategies.items() if s not in STRATEGIES)
     if bad:
         raise ValueError(
-            f"unknown null strategy for column(s) {', '.join(bad)}; allowed: {', '.join(STRATEGIES)}"
+            f"unknown null strategy for column(s) {', '.join(bad)}; "
+            f"allowed: {', '.join(STRATEGIES)}"
         )
     missing = sorted(
         c for c, s in column_strategies.items() if s == "constant" and c not in fill_values
@@ -190,7 +191,7 @@ class KnnSample:
         if not self.rows:
             return row
         data = np.asarray(self.rows)
-        mu, sd = data.mean(axis=0), data.std(axis=0)
+        sd = data.std(axis=0)
         sd[sd == 0] = 1.0
         have = [i for i, v in enumerate(row) if v is not None]
         if not have:
