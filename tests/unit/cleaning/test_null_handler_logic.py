@@ -44,7 +44,8 @@ def test_stats_fills_and_knn() -> None:
     assert backward_fill([None, "x", None], "y") == ["x", "x", "y"]
     knn = KnnSample(("a", "b"), sample_size=3)
     rows: list[list[float | None]] = [[1.0, 10.0], [2.0, 20.0], [100.0, 1000.0], [3.0, None]]
-    for r in [*rows, [4.0, 40.0]]:
+    rows.append([4.0, 40.0])
+    for r in rows:
         knn.add(r)
     assert len(knn.rows) == 3 and knn.seen == 4
     out = knn.impute([1.5, None], k=1)
