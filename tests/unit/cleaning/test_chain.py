@@ -1,0 +1,200 @@
+"""The chain runner with two hand-built agents: a rule that quarantines
+rows whose ``qty`` is not an integer, and an exact-duplicate remover (its
+plan comes from a statistics pass over ITS input, i.e. after the first
+agent), with a per-pass buffering applier to prove held-back rows are
+accounted for."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis_service.agents.base import AgentOutput
+from analysis_service.agents.params import AgentParams
+from analysis_service.cleaning.chain import Step, run_chain
+from analysis_service.cleaning.model import (
+    BatchResult,
+    CleanBatch,
+    CleanContext,
+    CleaningAgent,
+    Removed,
+    StatelessApplier,
+)
+from analysis_service.domain.sources import open_table
+
+
+@dataclasses.dataclass(frozen=True)
+class _NoParams(AgentParams):
+    pass
+
+
+class _IntApplier(StatelessApplier):
+    def apply(self, batch: CleanBatch) -> BatchResult:
+        values = batch.frame["qty"].fillna("")
+        bad = ~values.str.fullmatch(r"-?\d+").to_numpy(dtype=bool)
+        removed = Removed(
+            "not_integer", batch.row_index[bad], ["qty is not an integer"] * int(bad.sum())
+        )
+        return BatchResult(kept=batch.take(~bad), removed=(removed,) if bad.any() else ())
+
+
+class _IntRule(CleaningAgent[_NoParams]):
+    agent_id = "int-rule"
+    agent_name = "Int Rule"
+    params_type = _NoParams
+
+    def applier(self, plan: Any) -> _IntApplier:
+        return _IntApplier()
+
+    def finalize(self, ctx: CleanContext[_NoParams]) -> AgentOutput:
+        return AgentOutput(self.agent_id, self.agent_name)
+
+
+class _Seen:
+    def __init__(self) -> None:
+        self.first: dict[tuple[Any, ...], int] = {}
+
+    def consume(self, batch: CleanBatch) -> None:
+        for key, row in zip(
+            batch.frame.itertuples(index=False, name=None), batch.row_index, strict=True
+        ):
+            self.first.setdefault(tuple("" if v is None or v != v else v for v in key), int(row))
+
+
+class _DedupApplier:
+    """Holds each batch back until the next arrives (a buffering applier)."""
+
+    def __init__(self, first: dict[tuple[Any, ...], int]) -> None:
+        self.first = first
+        self.held: CleanBatch | None = None
+
+    def _resolve(self, batch: CleanBatch) -> BatchResult:
+        keys = [
+            tuple("" if v is None or v != v else v for v in t)
+            for t in batch.frame.itertuples(index=False, name=None)
+        ]
+        survivor = np.array([self.first[k] for k in keys], dtype=np.int64)
+        dup = survivor != batch.row_index
+        reasons = [f"duplicate of row {s + 1}" for s in survivor[dup]]
+        removed = (Removed("exact_duplicate", batch.row_index[dup], reasons),) if dup.any() else ()
+        return BatchResult(kept=batch.take(~dup), removed=removed)
+
+    def apply(self, batch: CleanBatch) -> BatchResult:
+        held, self.held = self.held, batch
+        if held is None:
+            return BatchResult(kept=CleanBatch.empty(batch.columns))
+        return self._resolve(held)
+
+    def flush(self) -> BatchResult | None:
+        return self._resolve(self.held) if self.held is not None else None
+
+
+class _Dedup(CleaningAgent[_NoParams]):
+    agent_id = "dedup"
+    agent_name = "Dedup"
+    params_type = _NoParams
+
+    def observer(self, params: _NoParams, columns: Sequence[str]) -> _Seen:
+        return _Seen()
+
+    def plan(self, params: _NoParams, columns: Sequence[str], observer: Any) -> Any:
+        return observer.first
+
+    def applier(self, plan: Any) -> _DedupApplier:
+        return _DedupApplier(plan)
+
+    def finalize(self, ctx: CleanContext[_NoParams]) -> AgentOutput:
+        return AgentOutput(self.agent_id, self.agent_name)
+
+
+def _run(
+    data: bytes, batch_rows: int = 2, preview: bool = False
+) -> tuple[Any, list[list[str]], list[list[str]]]:
+    def source() -> Any:
+        table = open_table([data], batch_rows=batch_rows)
+        return table.columns, table
+
+    steps = [Step(_IntRule(), _NoParams()), Step(_Dedup(), _NoParams())]
+    cleaned, quarantine = io.StringIO(), io.StringIO()
+    run = run_chain(source, steps, cleaned, quarantine, preview=preview)
+    return (
+        run,
+        list(csv.reader(io.StringIO(cleaned.getvalue()))),
+        list(csv.reader(io.StringIO(quarantine.getvalue()))),
+    )
+
+
+DATA = b"id,qty\na,1\nb,x\na,1\nc,2\nb,x\nc,2\nd,3\n"
+
+
+def test_known_answer_cell_by_cell() -> None:
+    run, cleaned, quarantine = _run(DATA, preview=True)
+    assert cleaned == [["id", "qty"], ["a", "1"], ["c", "2"], ["d", "3"]]
+    assert quarantine == [
+        ["id", "qty", "_row_number", "_agent", "_rule", "_reason"],
+        ["b", "x", "2", "int-rule", "not_integer", "qty is not an integer"],
+        ["b", "x", "5", "int-rule", "not_integer", "qty is not an integer"],
+        ["a", "1", "3", "dedup", "exact_duplicate", "duplicate of row 1"],
+        ["c", "2", "6", "dedup", "exact_duplicate", "duplicate of row 4"],
+    ]
+    assert run.rows_in == 7 == run.rows_cleaned + run.rows_quarantined
+    assert run.passes == 3  # dedup's statistics pass, the preview, the writing pass
+    assert {k: t.counts() for k, t in run.preview.items()} == {
+        k: t.counts() for k, t in run.tallies.items()
+    }
+    assert run.tallies["dedup"].rows_in == 5  # its input is int-rule's output
+
+
+cell = st.sampled_from(["1", "2", "x", "", "a b", '"q"'])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(cell, cell), min_size=1, max_size=30), st.integers(1, 7))
+def test_random_csv_never_loses_a_row(rows: list[tuple[str, str]], batch_rows: int) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "qty"])
+    writer.writerows([[f"r{i}{a}", b] for i, (a, b) in enumerate(rows)] + [["dup", "1"]] * 2)
+    run, cleaned, quarantine = _run(buf.getvalue().encode(), batch_rows)
+    n = len(rows) + 2
+    assert run.rows_in == n == run.rows_cleaned + run.rows_quarantined
+    numbers = [int(r[2]) for r in quarantine[1:]]
+    kept_ids = [r[0] for r in cleaned[1:]]
+    all_ids = [f"r{i}{a}" for i, (a, _) in enumerate(rows)]
+    kept_numbers = [all_ids.index(k) + 1 for k in kept_ids if k != "dup"] + [
+        n - 1
+    ] * kept_ids.count("dup")
+    assert sorted(numbers + kept_numbers) == list(range(1, n + 1))
+
+
+class _Loses(_IntRule):
+    agent_id = "loses"
+
+    def applier(self, plan: Any) -> Any:
+        class _A(StatelessApplier):
+            def apply(self, batch: CleanBatch) -> BatchResult:
+                return BatchResult(kept=batch.take(np.arange(batch.num_rows) > 0))
+
+        return _A()
+
+
+def test_an_applier_that_drops_a_row_silently_fails_the_chain() -> None:
+    import pytest
+
+    from analysis_service.cleaning.chain import ChainError
+
+    def source() -> Any:
+        table = open_table([DATA], batch_rows=3)
+        return table.columns, table
+
+    with pytest.raises(ChainError) as caught:
+        run_chain(source, [Step(_Loses(), _NoParams())], io.StringIO(), io.StringIO())
+    assert caught.value.code == "CLEANING_ROWS_LOST"
+    assert caught.value.agent_id == "loses"
