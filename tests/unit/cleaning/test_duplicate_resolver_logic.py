@@ -1,0 +1,57 @@
+from analysis_service.cleaning.agents.duplicate_resolver.logic import (
+    DedupConfig,
+    DuplicateIndex,
+    KeyIndex,
+    reason,
+)
+
+COLS = ("id", "name", "email")
+ROWS: list[list[str | None]] = [
+    ["1", "Ann", "ann@x.org"],
+    ["2", "Bob", "bob@x.org"],
+    ["1", "Ann", "ann@x.org"],  # exact duplicate of row 0
+    ["3", " ann ", "ANN@x.org"],  # near duplicate on name+email
+    ["4", None, "c@x.org"],
+    ["5", None, "c@x.org"],
+]
+
+
+def _run(config: DedupConfig, index: KeyIndex | None = None) -> list[tuple[str, int]]:
+    dup = DuplicateIndex(config, index)
+    for i, r in enumerate(ROWS):
+        dup.add(i, r)
+    return [dup.decide(i, r)[:2] for i, r in enumerate(ROWS)]
+
+
+def test_exact_keep_first_and_accounting() -> None:
+    out = _run(DedupConfig(COLS, (), normalised=False))
+    assert [a for a, _ in out] == ["keep", "keep", "remove", "keep", "keep", "keep"]
+    assert out[2] == ("remove", 0)
+    assert sum(a == "keep" for a, _ in out) + sum(a == "remove" for a, _ in out) == len(ROWS)
+
+
+def test_normalised_key_keep_last_and_nulls() -> None:
+    cfg = DedupConfig(COLS, ("name", "email"), ("email",), conflict_resolution="keep_last")
+    out = _run(cfg)
+    assert out[0] == ("remove", 3) and out[2] == ("remove", 3) and out[3] == ("keep", 3)
+    assert out[4][0] == "keep" and out[5][0] == "keep"  # ignore_nulls: null never matches
+    out = _run(DedupConfig(COLS, ("name", "email"), match_nulls=True))
+    assert out[5] == ("remove", 4)
+
+
+def test_key_conflict_names_fields_and_merge_fills_nulls() -> None:
+    cfg = DedupConfig(COLS, ("name", "email"), ("email",))
+    dup = DuplicateIndex(cfg)
+    for i, r in enumerate(ROWS):
+        dup.add(i, r)
+    action, survivor, group = dup.decide(3, ROWS[3])
+    assert action == "remove" and survivor == 0 and group is not None
+    assert group.differing == {"id"}
+    assert reason(survivor, group) == "duplicate of row 1; differing fields: id"
+
+
+def test_spill_gives_the_same_answer() -> None:
+    cfg = DedupConfig(COLS, (), normalised=False)
+    index = KeyIndex(memory_limit=1)
+    assert _run(cfg, index) == _run(cfg)
+    assert index.spilled
