@@ -72,6 +72,9 @@ INFINITY_NEGATIVE = ("-inf", "-infinity")
 YMD_PATTERN = r"^(?P<y>\d{4})(?P<s1>[/.])(?P<m>\d{1,2})(?P<s2>[/.])(?P<d>\d{1,2})$"
 DAY_MONTH_PATTERN = r"^(?P<a>\d{1,2})(?P<s1>[/.-])(?P<b>\d{1,2})(?P<s2>[/.-])(?P<y>\d{4})$"
 SPECIAL_PATTERN = r"[^\p{L}\p{N}\s]"
+#: Text a spreadsheet program may run as a formula when the CSV is opened
+#: (CSV injection, OWASP): it starts with =, +, -, @, a tab or a carriage return.
+FORMULA_START_PATTERN = r"^[=+\-@\t\r]"
 NON_ASCII_PATTERN = r"[^\x00-\x7f]"
 _TOKENS = (*BOOLEAN_TRUE, *BOOLEAN_FALSE, *INFINITY_POSITIVE, *INFINITY_NEGATIVE)
 _LONGEST_TOKEN = max(len(t) for t in _TOKENS)
@@ -318,6 +321,12 @@ class _Dates:
 def has_special_characters(text_values: pa.Array) -> bool:
     """Any value with a character that is not a letter, digit or space."""
     return bool(pc.any(pc.match_substring_regex(text_values, SPECIAL_PATTERN)).as_py())
+
+
+def formula_like(values: pa.Array) -> npt.NDArray[np.bool_]:
+    """Per value: would a spreadsheet program read it as a formula?"""
+    matched = pc.match_substring_regex(values, FORMULA_START_PATTERN)
+    return np.asarray(matched.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def has_non_ascii(text_values: pa.Array) -> bool:

@@ -237,6 +237,14 @@ class ColumnProfile:
     def infinite_examples(self) -> list[tuple[int, str | None]]:
         return self.state.infinite_rows.items()
 
+    @property
+    def formula_like_count(self) -> int:
+        """Text cells starting with =, +, -, @ (exact)."""
+        return self.state.formula_like
+
+    def formula_like_examples(self) -> list[tuple[int, str | None]]:
+        return self.state.formula_rows.items()
+
     def histogram(self, bins: int = 20) -> Histogram | None:
         """Equal-width histogram of the finite numeric values (None when
         there are none). A constant column gets one bin."""

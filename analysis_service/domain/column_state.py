@@ -196,6 +196,8 @@ class ColumnState:
     true_count: int = 0
     zeros: int = 0
     infinite: int = 0
+    #: text cells a spreadsheet would run as formulas (=, +, -, @ first)
+    formula_like: int = 0
     has_time: bool = False
     special_characters: bool = False
     non_ascii: bool = False
@@ -215,6 +217,7 @@ class ColumnState:
     top: TopK = field(init=False)
     null_rows: RowSample = field(init=False)
     infinite_rows: RowSample = field(init=False)
+    formula_rows: RowSample = field(init=False)
     examples: dict[Kind, RowSample] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -225,6 +228,7 @@ class ColumnState:
         self.top = TopK(cap=cfg.top_k_cap)
         self.null_rows = RowSample(cap=cfg.examples_per_kind)
         self.infinite_rows = RowSample(cap=cfg.examples_per_kind)
+        self.formula_rows = RowSample(cap=cfg.examples_per_kind)
         self.examples = {kind: RowSample(cap=cfg.examples_per_kind) for kind in Kind}
 
     # -- one batch -----------------------------------------------------------
@@ -279,6 +283,8 @@ class ColumnState:
             positions = np.flatnonzero(kinds.infinite[codes])[: self.infinite_rows.room]
             self.infinite_rows.add(rows[positions], self._texts(values, positions))
         text = kinds.codes == cell_kinds.TEXT
+        if text.any():
+            self._formulas(dictionary, text, counts, codes, rows, values)
         if text.any() and not (self.special_characters and self.non_ascii):
             text_values = dictionary.filter(pa.array(text))
             if not self.special_characters:
@@ -286,6 +292,25 @@ class ColumnState:
             if not self.non_ascii:
                 self.non_ascii = cell_kinds.has_non_ascii(text_values)
         return cell_hashes(hash_strings(dictionary), codes, valid)
+
+    def _formulas(
+        self,
+        dictionary: pa.Array,
+        text: npt.NDArray[np.bool_],
+        counts: IntArray,
+        codes: npt.NDArray[np.integer],
+        rows: IntArray,
+        values: pa.Array,
+    ) -> None:
+        """Counts text cells that would run as formulas (numbers such as -5
+        are not text, so they never count)."""
+        formula = text & cell_kinds.formula_like(dictionary)
+        if not formula.any():
+            return
+        self.formula_like += int(counts[formula].sum())
+        if not self.formula_rows.full:
+            positions = np.flatnonzero(formula[codes])[: self.formula_rows.room]
+            self.formula_rows.add(rows[positions], self._texts(values, positions))
 
     def _count_kinds(self, kinds: cell_kinds.Classified, counts: IntArray) -> None:
         per_code = np.bincount(kinds.codes, weights=counts, minlength=len(KINDS) + 1)
@@ -342,6 +367,7 @@ class ColumnState:
         self.true_count += other.true_count
         self.zeros += other.zeros
         self.infinite += other.infinite
+        self.formula_like += other.formula_like
         self.has_time = self.has_time or other.has_time
         self.special_characters = self.special_characters or other.special_characters
         self.non_ascii = self.non_ascii or other.non_ascii
@@ -362,5 +388,6 @@ class ColumnState:
         self.top.merge(other.top)
         self.null_rows.merge(other.null_rows)
         self.infinite_rows.merge(other.infinite_rows)
+        self.formula_rows.merge(other.formula_rows)
         for kind in Kind:
             self.examples[kind].merge(other.examples[kind])

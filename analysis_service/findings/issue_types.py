@@ -169,6 +169,11 @@ _TYPES = (
         "Replace the infinite value by a real measurement or leave it empty",
         "null-handler",
     ),
+    IssueType(
+        "formula_like_value",
+        "Formula-like text",
+        "Keep the value; open the CSV as text (or prefix an apostrophe) before sharing it",
+    ),
     # drift-detector
     IssueType("distribution_drift", "Distribution drift", "Find what changed at the source"),
     IssueType("mean_shift", "Mean shift", "Check units and upstream calculations"),

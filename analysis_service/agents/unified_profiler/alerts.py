@@ -187,6 +187,16 @@ ALERTS: tuple[AlertRule[FieldFacts, DatasetFacts, ProfilerParams], ...] = (
         recommendation="Replace infinities by real measurements or by missing values",
     ),
     AlertRule(
+        "formula_like_cells",
+        selects=lambda f, p: f.column.formula_like_count > 0,
+        category="security",
+        severity=Severity.MEDIUM,
+        message="{n} field(s) hold text starting with =, +, - or @, which a spreadsheet "
+        "program may run as a formula when the file is opened: {names}",
+        recommendation="Keep the values as data, but open the file as text or prefix such "
+        "cells with an apostrophe before sharing it; our workbook writes them as text",
+    ),
+    AlertRule(
         "date_formats",
         selects=day_month_dates,
         category="format",

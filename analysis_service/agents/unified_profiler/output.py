@@ -104,6 +104,7 @@ def _text_statistics(f: FieldFacts) -> dict[str, Any]:
         "charset_diversity": charset,
         # ours
         "non_ascii": column.non_ascii,
+        "formula_like_count": column.formula_like_count,
     }
 
 

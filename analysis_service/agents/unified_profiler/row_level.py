@@ -3,8 +3,9 @@ listed fairly by :func:`~analysis_service.findings.collect_row_issues`.
 
 Upstream kinds: ``null`` (every null cell), ``outlier`` (IQR fences, with
 ``bounds``), ``type_mismatch`` (cells that do not fit the inferred type),
-``distribution_anomaly`` (|z| > 3, with ``z_score``). Ours: ``infinite_value``
-and ``duplicate_row`` (column ``"all"``, with ``duplicate_of_row``). Totals
+``distribution_anomaly`` (|z| > 3, with ``z_score``). Ours: ``infinite_value``,
+``formula_like_value`` (text a spreadsheet would run as a formula) and
+``duplicate_row`` (column ``"all"``, with ``duplicate_of_row``). Totals
 count every cell found in the file; the listed examples are the first by
 row (outliers: the most extreme). ``row_index`` is the 0-based data row of
 the original file.
@@ -100,6 +101,23 @@ def _infinite(f: FieldFacts) -> RowEvidence:
     return RowEvidence("infinite_value", RowSeverity.WARNING, f.column.infinite_count, items)
 
 
+def _formulas(f: FieldFacts) -> RowEvidence:
+    items = [
+        RowIssue(
+            row,
+            f.name,
+            "formula_like_value",
+            RowSeverity.WARNING,
+            f"Text in {f.name} that a spreadsheet may run as a formula",
+            value,
+        )
+        for row, value in f.column.formula_like_examples()
+    ]
+    return RowEvidence(
+        "formula_like_value", RowSeverity.WARNING, f.column.formula_like_count, items
+    )
+
+
 def _duplicates(dataset: DatasetFacts) -> RowEvidence | None:
     found = dataset.duplicates
     if found is None or found.duplicate_rows == 0:
@@ -133,5 +151,7 @@ def row_evidence(fields: Sequence[FieldFacts], dataset: DatasetFacts) -> list[Ro
         sources.append(_anomalies(f))
         if f.column.infinite_count:
             sources.append(_infinite(f))
+        if f.column.formula_like_count:
+            sources.append(_formulas(f))
     sources.append(_duplicates(dataset))
     return [s for s in sources if s is not None]

@@ -116,6 +116,14 @@ def test_formula_like_cells_stay_data_and_never_become_formulas() -> None:
     assert list(frame.columns) == ["=cmd|' /C calc'!A0", "value"]
     assert frame.iloc[:, 0].tolist() == FORMULA_CELLS
     run = profile(data, "f.csv")
+    # a finding: every text cell a spreadsheet would run ("-5" is a number)
+    out = run.outputs[0]
+    alert = next(a for a in out.findings.alerts if a.alert_id == "alert_profile_formula_like_cells")
+    assert list(alert.affected_fields) == ["=cmd|' /C calc'!A0"]
+    field = next(f for f in out.data["fields"] if f["field_name"] == "=cmd|' /C calc'!A0")
+    assert field["statistics"]["formula_like_count"] == 4
+    rows = [r for r in out.findings.row_issues if r.issue_type == "formula_like_value"]
+    assert sorted(r.row_index for r in rows) == [0, 1, 3, 4]
     data = workbook_bytes(run)
     archive = zipfile.ZipFile(io.BytesIO(data))
     sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
