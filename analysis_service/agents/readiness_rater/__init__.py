@@ -9,10 +9,21 @@ NOT_READY verdict.
 
 from __future__ import annotations
 
-from analysis_service.agents.base import AgentContext, AgentOutput, Findings, ProfileAgent
+from collections.abc import Sequence
+
+from analysis_service.agents.base import (
+    AgentContext,
+    AgentOutput,
+    Baseline,
+    Findings,
+    Observer,
+    ProfileAgent,
+)
 from analysis_service.agents.readiness_rater import output
+from analysis_service.agents.readiness_rater.observer import SparseRows
 from analysis_service.agents.readiness_rater.output import DESCRIPTIONS, Component, Deduction
 from analysis_service.agents.readiness_rater.params import ReadinessParams
+from analysis_service.agents.readiness_rater.rules import LOW_ROW_CRITICAL_SHARE
 from analysis_service.findings import (
     Alert,
     Card,
@@ -21,6 +32,9 @@ from analysis_service.findings import (
     Issue,
     Priority,
     Recommendation,
+    RowEvidence,
+    RowIssue,
+    RowSeverity,
     Severity,
     collect_row_issues,
 )
@@ -39,11 +53,17 @@ _SEVERITY = {"ready": Severity.LOW, "needs_review": Severity.MEDIUM, "not_ready"
 
 
 class ReadinessRaterAgent(ProfileAgent[ReadinessParams]):
-    """The readiness-rater agent (stateless; reads the profile and ``earlier``)."""
+    """The readiness-rater agent: the profile, ``earlier`` and its count of
+    mostly empty rows."""
 
     agent_id = "readiness-rater"
     agent_name = "ReadinessRater"
     params_type = ReadinessParams
+
+    def observer(
+        self, params: ReadinessParams, columns: Sequence[str], baseline: Baseline | None
+    ) -> Observer | None:
+        return SparseRows()
 
     def finalize(self, ctx: AgentContext[ReadinessParams]) -> AgentOutput:
         params, profile = ctx.params, ctx.primary
@@ -56,7 +76,8 @@ class ReadinessRaterAgent(ProfileAgent[ReadinessParams]):
         review = sum(
             1 for c in parts if params.needs_review_threshold <= c.score < params.ready_threshold
         )
-        _, summary = collect_row_issues([], seeded=True)
+        sparse = ctx.observer if isinstance(ctx.observer, SparseRows) else SparseRows()
+        row_issues, summary = collect_row_issues(_sparse_rows(sparse), seeded=True)
         return AgentOutput(
             agent_id=self.agent_id,
             agent_name=self.agent_name,
@@ -100,6 +121,7 @@ class ReadinessRaterAgent(ProfileAgent[ReadinessParams]):
                         f"{description} ({len(taken)} deductions)",
                     ),
                 ),
+                row_issues=row_issues,
                 row_summary=summary,
             ),
             ai_analysis_text=f"Readiness {v.score:.1f} ({v.status}); base {v.base_score:.1f} "
@@ -191,3 +213,23 @@ class ReadinessRaterAgent(ProfileAgent[ReadinessParams]):
                 )
             )
         return out
+
+
+def _sparse_rows(sparse: SparseRows) -> list[RowEvidence]:
+    """``readiness_low`` rows (column "global", with their ``null_percentage``)."""
+    if not sparse.count:
+        return []
+    items = [
+        RowIssue(
+            row,
+            "global",
+            "readiness_low",
+            RowSeverity.CRITICAL if share > LOW_ROW_CRITICAL_SHARE else RowSeverity.WARNING,
+            f"Row {row} has {share:.0%} empty cells",
+            None,
+            {"null_percentage": round(share * 100, 2)},
+        )
+        for row, share in sparse.examples
+    ]
+    severity = RowSeverity.CRITICAL if sparse.critical else RowSeverity.WARNING
+    return [RowEvidence("readiness_low", severity, sparse.count, items)]

@@ -34,3 +34,9 @@ REMEDIATION = {
     "score-risk": "Mask or restrict the personal and sensitive columns before sharing",
     "test-coverage-agent": "Fix the values failing the configured tests",
 }
+#: row-level ``readiness_low``: a row with more than this share of empty
+#: cells, critical above the second share (upstream's 30 % and 50 %), and
+#: how many such rows are kept as examples
+LOW_ROW_SHARE = 0.30
+LOW_ROW_CRITICAL_SHARE = 0.50
+LOW_ROW_EXAMPLES = 100

@@ -128,3 +128,29 @@ def test_a_file_without_rows_is_not_ready() -> None:
     parts = {c["component"]: c["score"] for c in out["data"]["component_scores"]}
     assert parts["completeness"] == 0.0
     assert out["summary_metrics"]["readiness_status"] != "ready"
+
+
+def test_mostly_empty_rows_are_row_level_issues_counted_over_every_row() -> None:
+    # 4 columns; "Unnamed: 3" is always empty, "note" empty when i % 3 == 0:
+    # those rows are 50 % empty (> 30 %, not > 50 %: warning), the others 25 %.
+    out = outputs([readiness()])["readiness-rater"]
+    frame = pd.read_csv(io.BytesIO(CSV), dtype=str, keep_default_na=False)
+    share = (frame == "").mean(axis=1)
+    expected = [int(i) for i in share.index[share > 0.30]]
+    rows = [r for r in out["row_level_issues"] if r["issue_type"] == "readiness_low"]
+    assert [r["row_index"] for r in rows] == expected
+    assert {r["column"] for r in rows} == {"global"}
+    assert {r["severity"] for r in rows} == {"warning"}
+    assert all(r["null_percentage"] == 50.0 for r in rows)
+    assert out["issue_summary"]["by_type"]["readiness_low"] == len(expected)
+    assert "row_level_issues" not in out["data"]  # as the contract: top level only
+
+
+def test_a_row_more_than_half_empty_is_critical_and_every_row_is_counted() -> None:
+    data = b"a,b,c\n1,,\n1,2,3\n,,x\n" * 500  # 1,000 rows of 2/3 empty out of 1,500
+    out = outputs([readiness()], data)["readiness-rater"]
+    assert out["issue_summary"]["by_type"]["readiness_low"] == 1000
+    listed = [r for r in out["row_level_issues"] if r["issue_type"] == "readiness_low"]
+    assert len(listed) == 100 and listed[0]["row_index"] == 0 and listed[1]["row_index"] == 2
+    assert {r["severity"] for r in listed} == {"critical"}
+    assert out["issue_summary"]["totals_exact"] is True
