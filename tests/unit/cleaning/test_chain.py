@@ -198,3 +198,20 @@ def test_an_applier_that_drops_a_row_silently_fails_the_chain() -> None:
         run_chain(source, [Step(_Loses(), _NoParams())], io.StringIO(), io.StringIO())
     assert caught.value.code == "CLEANING_ROWS_LOST"
     assert caught.value.agent_id == "loses"
+
+
+def test_formula_like_cells_stay_data_in_the_cleaned_csv() -> None:
+    from tests.support.bad_files import CORPUS, FORMULA_CELLS
+
+    data = next(b for b in CORPUS if b.key == "formula-cells").make()
+
+    def source() -> Any:
+        table = open_table([data], batch_rows=2)
+        return table.columns, table
+
+    cleaned, quarantine = io.StringIO(), io.StringIO()
+    run = run_chain(source, [], cleaned, quarantine)
+    rows = list(csv.reader(io.StringIO(cleaned.getvalue())))
+    assert rows[0][0] == "=cmd|' /C calc'!A0"  # the header too, unchanged
+    assert [r[0] for r in rows[1:]] == FORMULA_CELLS  # no quote prefix, no change
+    assert run.rows_in == len(FORMULA_CELLS) == run.rows_cleaned
