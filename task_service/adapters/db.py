@@ -80,6 +80,11 @@ class Base(DeclarativeBase):
     """Declarative base of TaskService's tables."""
 
 
+#: room for every agent of a shared pass, comma-separated (migration 0004);
+#: a longer description is cut rather than failing the progress update
+CURRENT_AGENT_LENGTH = 512
+
+
 class TaskRow(Base):
     """One task."""
 
@@ -92,7 +97,7 @@ class TaskRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     progress: Mapped[int] = mapped_column(Integer, default=0)
     current_stage: Mapped[str] = mapped_column(String(32), default="created")
-    current_agent: Mapped[str | None] = mapped_column(String(64))
+    current_agent: Mapped[str | None] = mapped_column(String(CURRENT_AGENT_LENGTH))
     agents_total: Mapped[int] = mapped_column(Integer, default=0)
     agents_completed: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64))
@@ -555,11 +560,15 @@ def _rowcount(result: Result[Any]) -> int:
 _PURGE_COLUMNS = {"inputs": TaskRow.inputs_deleted_at, "outputs": TaskRow.outputs_deleted_at}
 
 
+def _clipped(text: str | None, length: int) -> str | None:
+    return text if text is None or len(text) <= length else text[: length - 1] + "…"
+
+
 def _progress_columns(progress: Progress) -> dict[str, Any]:
     return {
         "progress": progress.percent,
         "current_stage": progress.stage,
-        "current_agent": progress.current_agent,
+        "current_agent": _clipped(progress.current_agent, CURRENT_AGENT_LENGTH),
         "agents_total": progress.agents_total,
         "agents_completed": progress.agents_completed,
     }

@@ -40,7 +40,7 @@ def wait_running(client: TaskClient, task_id: str, above: int = 20, timeout: flo
         task = client.get(task_id)
         if task["status"] == "PROCESSING" and task["progress"] > above:
             return task
-        assert task["status"] in ("QUEUED", "PROCESSING"), task
+        assert task["status"] in ("QUEUED", "PROCESSING"), json.dumps(task)  # all of it
         assert time.monotonic() < deadline, "analysis never got going"
         time.sleep(0.05)
 

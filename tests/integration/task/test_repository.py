@@ -120,6 +120,20 @@ def test_lease_owner_guards_outcomes(repo):
     assert done.status is TaskStatus.COMPLETED and done.completed_at == NOW
 
 
+def test_progress_names_every_agent_of_the_pass(repo):
+    # The five profile agents share one pass: 79 characters (PostgreSQL
+    # refused them in a 64-character column); anything longer is cut.
+    make_task(repo, TaskStatus.QUEUED)
+    task = repo.claim_next(owner="a", lease_until=NOW + timedelta(seconds=30), now=NOW)
+    five = "unified-profiler,drift-detector,score-risk,test-coverage-agent,readiness-rater"
+    assert repo.update_progress(task.task_id, lease_owner="a", progress=Progress(40, "p", five))
+    assert repo.get(task.task_id).progress.current_agent == five
+    long = "x" * 600
+    assert repo.update_progress(task.task_id, lease_owner="a", progress=Progress(41, "p", long))
+    stored = repo.get(task.task_id).progress.current_agent
+    assert len(stored) == 512 and stored.startswith("x" * 511)
+
+
 def test_listing_pages_through_equal_timestamps(repo):
     from task_service.domain.ports import Cursor
 
