@@ -89,6 +89,8 @@ e2e: setup browser
 ## bench: profiler speed and memory against pandas (results in bench/results/)
 bench: setup
 	$(PY) -m pip install --quiet -r bench/requirements.txt
+	test -x .venv-bench/bin/python || python3 -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet -r bench/requirements-competitors.txt
 	$(PY) -m bench.run_bench
 
 ## freeze: rewrite requirements.txt from the current virtualenv

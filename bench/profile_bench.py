@@ -30,7 +30,10 @@ skipped with a note):
   agents that read one, one pass each, and the JSON report;
 * ``duckdb_summarize`` - DuckDB's ``SUMMARIZE`` of ``read_csv`` (needs
   ``bench/requirements.txt``, which ``make bench`` installs);
-* ``ydata_profiling``, ``whylogs`` - placeholders, run when installed.
+* ``ydata_profiling`` (minimal mode, whole file in memory), ``whylogs``
+  (a profile per 100,000-row chunk, merged) - in their own venv
+  (``.venv-bench``, from ``bench/requirements-competitors.txt``, which
+  ``make bench`` builds), since both pin numpy/pandas ranges of their own.
 
 Beside the JSON, the table is written as Markdown (same name, ``.md``).
 """
@@ -216,11 +219,17 @@ def run_ydata(path: Path) -> dict[str, Any]:
 
 
 def run_whylogs(path: Path) -> dict[str, Any]:
+    """whylogs as its users stream: a profile per chunk, merged."""
     import whylogs  # type: ignore[import-not-found]
 
-    frame = pd.read_csv(path)
-    whylogs.log(frame).view().to_pandas()
-    return {"rows": len(frame)}
+    merged, rows = None, 0
+    for chunk in pd.read_csv(path, chunksize=100_000):
+        view = whylogs.log(chunk).view()
+        merged = view if merged is None else merged.merge(view)
+        rows += len(chunk)
+    if merged is not None:
+        merged.to_pandas()
+    return {"rows": rows}
 
 
 @dataclass(frozen=True)
@@ -228,6 +237,8 @@ class Competitor:
     name: str
     run: Callable[[Path], dict[str, Any]]
     needs: str | None = None  # module that must be importable
+    #: runs in the competitors' venv (its own numpy/pandas pins)
+    separate_venv: bool = False
     fmt: str = "csv"  # the input it reads
 
 
@@ -241,8 +252,8 @@ COMPETITORS: dict[str, Competitor] = {
         Competitor("streaming_twice", run_streaming_twice),
         Competitor("five_agents", run_five_agents),
         Competitor("duckdb_summarize", run_duckdb, needs="duckdb"),
-        Competitor("ydata_profiling", run_ydata, needs="ydata_profiling"),
-        Competitor("whylogs", run_whylogs, needs="whylogs"),
+        Competitor("ydata_profiling", run_ydata, needs="ydata_profiling", separate_venv=True),
+        Competitor("whylogs", run_whylogs, needs="whylogs", separate_venv=True),
     )
 }
 
@@ -278,10 +289,18 @@ def _child(name: str, path: Path) -> None:
     )
 
 
-def _importable(module: str) -> bool:
-    probe = subprocess.run(
-        [sys.executable, "-c", f"import {module}"], capture_output=True, check=False
-    )
+#: the venv `make bench` builds from bench/requirements-competitors.txt
+COMPETITOR_PYTHON = Path(__file__).resolve().parent.parent / ".venv-bench" / "bin" / "python"
+
+
+def _python_for(competitor: Competitor) -> str:
+    if competitor.separate_venv and COMPETITOR_PYTHON.exists():
+        return str(COMPETITOR_PYTHON)
+    return sys.executable
+
+
+def _importable(module: str, python: str) -> bool:
+    probe = subprocess.run([python, "-c", f"import {module}"], capture_output=True, check=False)
     return probe.returncode == 0
 
 
@@ -311,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         inputs = {"csv": (path, args.rows)}
         for name in args.competitors.split(","):
             competitor = COMPETITORS[name]
-            if competitor.needs and not _importable(competitor.needs):
+            python = _python_for(competitor)
+            if competitor.needs and not _importable(competitor.needs, python):
                 results.append({"competitor": name, "skipped": f"{competitor.needs} not installed"})
                 continue
             if competitor.fmt not in inputs:
@@ -320,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             source, rows = inputs[competitor.fmt]
             proc = subprocess.run(
                 [
-                    sys.executable,
+                    python,
                     "-m",
                     "bench.profile_bench",
                     "--child",
