@@ -36,12 +36,16 @@ def test_multipart_upload_resumes_and_completes_over_rest(client: TaskClient, ot
     target = client.upload_urls(task_id, files)["uploads"]["primary"]
     assert {"url", "key", "method", "headers", "expires_at"} <= set(target)
     upload = target["multipart"]
-    assert upload["part_count"] == 3 and int(upload["part_size_bytes"]) == 5 * MIB
+    assert upload["part_count"] == 3 and upload["part_size_bytes"] == 5 * MIB
+    # numbers as numbers (the contract), never int64's JSON strings
+    assert type(upload["part_size_bytes"]) is int and type(upload["size_bytes"]) is int
+    assert all(type(p["size_bytes"]) is int and type(p["offset"]) is int for p in upload["parts"])
     first = put(upload["parts"][0])
 
     state = client.upload_parts(task_id, "primary")
     assert [p["part_number"] for p in state["parts"]] == [1]
     assert state["parts"][0]["etag"] == first.strip('"')
+    assert type(state["parts"][0]["size_bytes"]) is int
     assert state["missing_part_numbers"] == [2, 3]
     with pytest.raises(ApiError) as foreign:
         other.upload_parts(task_id, "primary")
@@ -54,7 +58,8 @@ def test_multipart_upload_resumes_and_completes_over_rest(client: TaskClient, ot
     for part in state["upload"]["parts"]:
         put(part)
     done = client.complete_upload(task_id, "primary")  # the service lists the parts
-    assert int(done["size_bytes"]) == SIZE and done["part_count"] == 3
+    assert done["size_bytes"] == SIZE and type(done["size_bytes"]) is int
+    assert done["part_count"] == 3
 
     client.process(task_id)
     final = client.wait(task_id, timeout=180)

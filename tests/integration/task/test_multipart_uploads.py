@@ -43,7 +43,9 @@ def file_bytes(offset: int, size: int) -> bytes:
 
 
 def put_part(part) -> str:
-    response = requests.put(part.url, data=file_bytes(part.offset, part.size_bytes), timeout=120)
+    # offsets and sizes are doubles on the wire (JSON numbers at the REST edge)
+    data = file_bytes(int(part.offset), int(part.size_bytes))
+    response = requests.put(part.url, data=data, timeout=120)
     assert response.status_code == 200, response.text
     return response.headers["ETag"]
 
