@@ -226,6 +226,21 @@ ALLOWED = {
     ("outlier-remover", "removal_strategy"): {"remove", "impute_mean", "impute_median"},
 }
 
+#: Parameters of ours beside the contract's (README "Parameters"): the
+#: frontend never sends them, so their defaults are what it gets.
+OURS: dict[str, dict[str, tuple[str, Any]]] = {
+    "type-fixer": {"strict_types": (B, False), "date_convention": (S, "auto")},
+    "field-standardization": {"date_convention": (S, "auto")},
+    "outlier-remover": {"target_columns": (A, [])},
+}
+
+#: Defaults of ours that differ from the contract's, deliberately (README
+#: "Parameters"): field-standardization must not lowercase by default.
+CHANGED_DEFAULTS = {("field-standardization", "case_strategy"): "most_frequent"}
+
+#: Allowed values we add to the contract's enums.
+ADDED_ALLOWED = {("field-standardization", "case_strategy"): {"most_frequent"}}
+
 #: Our bounds that are tighter than the contract's (README "Parameters").
 TIGHTER = {("unified-profiler", "top_n_values"): (None, 1000)}
 

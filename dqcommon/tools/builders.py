@@ -126,3 +126,15 @@ def retention_weights() -> tuple[ParamDef, ...]:
         weight("data_retention_weight", 0.3, "row retention"),
         weight("column_retention_weight", 0.2, "column retention"),
     )
+
+
+def date_convention() -> ParamDef:
+    """The one date convention of the cleaning agents (cleaning/dates.py)."""
+    return choice(
+        "date_convention",
+        "auto",
+        ("auto", "dmy", "mdy"),
+        "How day/month dates are read: auto decides per column from values with a part "
+        "above 12 and reports the undecidable ones (03/04/2024) without changing them; "
+        "dmy or mdy fix the order.",
+    )

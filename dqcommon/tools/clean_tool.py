@@ -6,6 +6,7 @@ from dqcommon.tools.builders import (
     boolean,
     choice,
     columns,
+    date_convention,
     integer,
     mapping,
     number,
@@ -103,6 +104,13 @@ TYPE_FIXER = AgentDef(
         boolean("auto_convert_datetime", True, "Convert date-looking text columns."),
         boolean("auto_convert_category", True, "Mark low-cardinality text as category."),
         boolean("preserve_mixed_types", False, "Leave columns with mixed types unchanged."),
+        boolean(
+            "strict_types",
+            False,
+            "Quarantine rows whose value cannot be converted to its column's type (otherwise "
+            "the value stays as it was and is reported).",
+        ),
+        date_convention(),
         weight("type_reduction_weight", 0.5, "type issue reduction"),
         *retention_weights(),
         *thresholds(),
@@ -119,9 +127,11 @@ FIELD_STANDARDIZATION = AgentDef(
     parameters=(
         choice(
             "case_strategy",
-            "lowercase",
-            ("lowercase", "uppercase", "titlecase", "none"),
-            "Case applied to text values.",
+            "most_frequent",
+            ("most_frequent", "lowercase", "uppercase", "titlecase", "none"),
+            "Case applied to text values. most_frequent (default) only unifies spellings of "
+            "the same value that differ in case or spacing, to the column's most frequent "
+            "spelling; none leaves case alone.",
             show=True,
         ),
         mapping(
@@ -149,6 +159,7 @@ FIELD_STANDARDIZATION = AgentDef(
         boolean("apply_synonyms", True, "Apply synonym_mappings."),
         boolean("unit_standardization", False, "Apply unit_mappings."),
         boolean("date_standardization", True, "Rewrite dates in target_date_format."),
+        date_convention(),
         weight("standardization_effectiveness_weight", 0.5, "standardisation effectiveness"),
         *retention_weights(),
         *thresholds(),
@@ -255,6 +266,12 @@ OUTLIER_REMOVER = AgentDef(
         number("iqr_multiplier", 1.5, "k in the IQR fences.", 0.5, 3),
         number("lower_percentile", 1.0, "Lower percentile fence.", 0, 10),
         number("upper_percentile", 99.0, "Upper percentile fence.", 90, 100),
+        columns(
+            "target_columns",
+            "Only these numeric columns (empty: every numeric column that is not "
+            "identifier-like; a listed identifier-like column is checked too).",
+            show=False,
+        ),
         weight("outlier_reduction_weight", 0.5, "outlier reduction"),
         *retention_weights(),
         *thresholds(),

@@ -10,9 +10,12 @@ import pytest
 from dqcommon.tools import ParameterError, ParamType, default_catalog, validate_parameters
 from dqcommon.tools.parameters import MAX_ITEMS, MAX_VIOLATIONS
 from tests.contract_catalogue import (
+    ADDED_ALLOWED,
     ALLOWED,
     CATALOGUE,
+    CHANGED_DEFAULTS,
     COLUMN_SELECTION,
+    OURS,
     SHOWN,
     TIGHTER,
     form_values,
@@ -60,11 +63,15 @@ def test_both_tools_and_their_agents_in_declared_order():
 @pytest.mark.parametrize(("tool", "agent"), all_agents(), ids=lambda x: getattr(x, "agent_id", ""))
 def test_parameters_match_the_contract_catalogue(tool, agent):
     expected = CATALOGUE[agent.agent_id]
-    assert {p.name for p in agent.parameters} == {name for name, *_ in expected}
+    ours = OURS.get(agent.agent_id, {})
+    assert {p.name for p in agent.parameters} == {name for name, *_ in expected} | set(ours)
+    for name, (kind, default) in ours.items():
+        assert agent.parameter(name).type.value == kind, name
+        assert agent.parameter(name).default == default, name
     for name, kind, default, lo, hi in expected:
         spec = agent.parameter(name)
         assert spec.type.value == kind, name
-        assert spec.default == default, name
+        assert spec.default == CHANGED_DEFAULTS.get((agent.agent_id, name), default), name
         # Bounds as the contract's; a tighter one of ours is documented.
         bounds = TIGHTER.get((agent.agent_id, name), (lo, hi))
         assert (spec.minimum, spec.maximum) == (
@@ -74,7 +81,8 @@ def test_parameters_match_the_contract_catalogue(tool, agent):
         assert spec.show == (name in SHOWN.get(agent.agent_id, set())), name
         assert spec.column_selection == ((agent.agent_id, name) in COLUMN_SELECTION), name
         if (agent.agent_id, name) in ALLOWED:
-            assert set(spec.allowed) == ALLOWED[(agent.agent_id, name)], name
+            added = ADDED_ALLOWED.get((agent.agent_id, name), set())
+            assert set(spec.allowed) == ALLOWED[(agent.agent_id, name)] | added, name
         if kind == "array":
             assert spec.items in ("string", "object"), name
 

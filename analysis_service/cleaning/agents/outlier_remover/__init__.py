@@ -132,9 +132,11 @@ class OutlierRemover(CleaningAgent[OutlierParams]):
         imputation: dict[str, float] = {}
         skipped = []
         for c, state in observer.cols.items():
+            if params.target_columns and c not in params.target_columns:
+                continue
             if state.seen == 0 or state.seen < NUMERIC_SHARE * observer.non_null[c]:
                 continue
-            if state.identifier_like():
+            if state.identifier_like() and c not in params.target_columns:
                 skipped.append(c)
                 continue
             f = fences(

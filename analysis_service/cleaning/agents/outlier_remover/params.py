@@ -15,6 +15,7 @@ class OutlierParams(AgentParams):
     iqr_multiplier: float = 1.5
     lower_percentile: float = 1.0
     upper_percentile: float = 99.0
+    target_columns: tuple[str, ...] = ()
     outlier_reduction_weight: float = 0.5
     data_retention_weight: float = 0.3
     column_retention_weight: float = 0.2
