@@ -1,0 +1,115 @@
+"""What every cleaning agent's result tree shares (contract §6.6-6.13):
+retention rates, the weighted score with its status, the executive card,
+the log lines from the chain's tally and the first-N row list.
+
+An agent's ``output.py`` builds its own ``data`` tree with these, so the
+same number is computed one way in all eight agents. Scores follow the
+shared scoring helper (:mod:`analysis_service.findings.scoring`): weights
+are normalised, the status comes from the agent's ``excellent_threshold`` /
+``good_threshold`` (">="), and a component is a percentage 0-100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from analysis_service.cleaning.model import AgentTally
+from analysis_service.findings import Card, CardStatus, StatusBands, weighted_score
+from analysis_service.findings.scoring import clamp
+
+T = TypeVar("T")
+
+#: How many entries a result tree's own row list holds (upstream's "first 100").
+FIRST_ROWS = 100
+
+
+def percent(part: float, whole: float, *, empty: float = 100.0) -> float:
+    """``part / whole`` in percent, rounded to 2 places (``empty`` when whole is 0)."""
+    if whole <= 0:
+        return empty
+    return round(100.0 * part / whole, 2)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Rows and columns into and out of one agent (its writing pass)."""
+
+    rows_in: int
+    rows_out: int
+    columns_in: int
+    columns_out: int
+
+    @classmethod
+    def of(cls, tally: AgentTally | None, columns_in: Sequence[str]) -> Retention:
+        if tally is None:
+            return cls(0, 0, len(columns_in), len(columns_in))
+        return cls(tally.rows_in, tally.rows_out, len(tally.columns_in), len(tally.columns_out))
+
+    @property
+    def data_retention_rate(self) -> float:
+        return percent(self.rows_out, self.rows_in)
+
+    @property
+    def column_retention_rate(self) -> float:
+        return percent(self.columns_out, self.columns_in)
+
+
+@dataclass(frozen=True)
+class Score:
+    overall_score: float
+    status: str
+
+
+def score(
+    components: Mapping[str, float],
+    weights: Mapping[str, float],
+    params: Any,
+    *,
+    below: str = "needs_improvement",
+    excellent: str = "excellent",
+    good: str = "good",
+) -> Score:
+    """Weighted score (0-100, 2 places) and its status from ``params``'
+    ``excellent_threshold`` / ``good_threshold``. ``weights`` maps the
+    component names of ``components`` to their weight parameters' values."""
+    value = round(clamp(weighted_score(components, weights)), 2)
+    bands = StatusBands.of(
+        [(params.excellent_threshold, excellent), (params.good_threshold, good)], below
+    )
+    return Score(value, bands.status(value))
+
+
+def card(summary_id: str, title: str, result: Score, description: str) -> Card:
+    """The agent's executive card: the score as its value, the status as
+    the card's status (a status the card vocabulary lacks reads as info)."""
+    try:
+        status = CardStatus(result.status)
+    except ValueError:
+        status = CardStatus.INFO
+    return Card(
+        summary_id=summary_id,
+        title=title,
+        value=f"{result.overall_score:.1f}",
+        status=status,
+        description=description,
+    )
+
+
+def log_lines(tally: AgentTally | None) -> list[str]:
+    """One line per (rule, column) of what the writing pass really did."""
+    if tally is None:
+        return []
+    lines = []
+    for t in tally.rules.values():
+        where = f" in '{t.column}'" if t.column else ""
+        if t.column:
+            lines.append(f"{t.rule}{where}: {t.cells} cell(s) changed")
+        else:
+            lines.append(f"{t.rule}: {t.rows} row(s) moved to quarantine")
+    return lines
+
+
+def first(items: Sequence[T], limit: int = FIRST_ROWS) -> list[T]:
+    return list(items[:limit])
