@@ -76,6 +76,10 @@ class ChainRun:
     passes: int = 0
     tallies: dict[str, AgentTally] = field(default_factory=dict)
     preview: dict[str, AgentTally] = field(default_factory=dict)
+    #: Nulls per original column: in the whole input, and in the original
+    #: values of the rows written to quarantine.
+    input_nulls: dict[str, int] = field(default_factory=dict)
+    quarantined_nulls: dict[str, int] = field(default_factory=dict)
 
 
 Source = Callable[[], tuple[Sequence[str], Iterable[TableBatch]]]
@@ -117,6 +121,11 @@ class _Pass:
             rule = tally.rule(change.rule, change.column)
             rule.cells += change.cells
             rule.rows += change.cells
+            for b, a in zip(change.before, change.after, strict=True):
+                if a is None and b is not None:
+                    rule.nulled += 1
+                elif b is None and a is not None:
+                    rule.filled += 1
             tally.cells_changed += change.cells
             changed_rows.update(int(r) for r in change.row_index)
             for i in range(min(change.cells, MAX_EXAMPLES - len(rule.examples))):
@@ -200,6 +209,11 @@ def _cell(value: Any) -> str:
     )
 
 
+def _original(value: Any) -> str | None:
+    text = _cell(value)
+    return None if text == "" and not isinstance(value, str) else text
+
+
 class _Originals:
     """The original values of rows not yet accounted for (bounded by the
     batches in flight)."""
@@ -212,11 +226,11 @@ class _Originals:
         self._starts.append(batch.first_row)
         self._frames[batch.first_row] = [batch.frame, batch.num_rows]
 
-    def take(self, row: int) -> list[str]:
+    def take(self, row: int) -> list[str | None]:
         pos = bisect.bisect_right(self._starts, row) - 1
         start = self._starts[pos]
         entry = self._frames[start]
-        values = [_cell(v) for v in entry[0].iloc[row - start].tolist()]
+        values = [_original(v) for v in entry[0].iloc[row - start].tolist()]
         self.done(row, 1)
         return values
 
@@ -288,9 +302,14 @@ def run_chain(
     qw.writerow([*columns, *QUARANTINE_COLUMNS])
     originals = _Originals()
 
+    run.input_nulls = dict.fromkeys(columns, 0)
+    run.quarantined_nulls = dict.fromkeys(columns, 0)
+
     def on_source(raw: TableBatch) -> None:
         originals.add(raw)
         run.rows_in += raw.num_rows
+        for c, n in raw.frame.isna().sum().items():
+            run.input_nulls[str(c)] += int(n)
 
     def sink(batch: CleanBatch) -> None:
         frame = batch.frame[list(out_columns)] if out_columns else batch.frame
@@ -302,8 +321,12 @@ def run_chain(
     def on_removed(agent_id: str, res: BatchResult) -> None:
         for removed in res.removed:
             for row, reason in zip(removed.row_index, removed.reasons, strict=True):
+                values = originals.take(int(row))
+                for c, v in zip(columns, values, strict=True):
+                    if v is None:
+                        run.quarantined_nulls[c] += 1
                 qw.writerow(
-                    [*originals.take(int(row)), int(row) + 1, agent_id, removed.rule, reason]
+                    [*(_cell(v) for v in values), int(row) + 1, agent_id, removed.rule, reason]
                 )
             run.rows_quarantined += removed.rows
 

@@ -219,6 +219,8 @@ class RuleTally:
     column: str
     cells: int = 0
     rows: int = 0
+    nulled: int = 0  # cells this rule turned into null (before text, after None)
+    filled: int = 0  # null cells this rule gave a value
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,6 +230,8 @@ class RuleTally:
             "column": self.column or None,
             "cells_affected": self.cells,
             "rows_affected": self.rows,
+            "cells_nulled": self.nulled,
+            "cells_filled": self.filled,
             "examples": list(self.examples),
         }
 
@@ -302,6 +306,15 @@ class CleanContext(Generic[P]):
     input_columns: int = 0
     executed: tuple[str, ...] = ()
     tallies: Mapping[str, AgentTally] = field(default_factory=dict)
+    #: VERIFY: nulls per original column in the whole input, and in the
+    #: original values of the quarantined rows (so the kept rows had
+    #: ``input_nulls - quarantined_nulls`` before any agent touched them).
+    input_nulls: Mapping[str, int] = field(default_factory=dict)
+    quarantined_nulls: Mapping[str, int] = field(default_factory=dict)
+    #: VERIFY: every agent's result dict (AgentOutput.to_dict()) by id, in
+    #: the order they ran; also put into the params' ``agent_manifests``.
+    manifests: Mapping[str, Any] = field(default_factory=dict)
+    source_name: str = ""
 
     def parameter_echo(self) -> dict[str, Any]:
         defaults = type(self.params).defaults()
