@@ -248,10 +248,26 @@ class _Originals:
             self.done(int(r), 1)
 
 
-def _plan_steps(source: Source, steps: Sequence[Step], cancel: Callable[[], bool] | None) -> int:
+class _Reopen:
+    """The source, opened once up front for its column names; that first
+    opening serves the first pass, later passes open it again."""
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+        columns, batches = source()
+        self.columns = tuple(columns)
+        self._first: Iterable[TableBatch] | None = batches
+
+    def __call__(self) -> tuple[Sequence[str], Iterable[TableBatch]]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return self.columns, first
+        return self._source()
+
+
+def _plan_steps(source: _Reopen, steps: Sequence[Step], cancel: Callable[[], bool] | None) -> int:
     """Statistics pass per agent that wants one; returns the passes made."""
-    columns, _ = source()
-    current = tuple(columns)
+    current = source.columns
     passes = 0
     for k, step in enumerate(steps):
         step.columns_in = current
@@ -287,8 +303,8 @@ def run_chain(
     ``source`` and writes the cleaned and quarantine CSVs. ``source()``
     re-opens the input each call (columns, batches)."""
     transforms = [s for s in steps if s.agent.kind is AgentKind.TRANSFORM]
-    columns, _ = source()
-    columns = tuple(columns)
+    source = _Reopen(source)
+    columns = source.columns
     passes = _plan_steps(source, transforms, cancel)
     out_columns = transforms[-1].columns_out if transforms else columns
     run = ChainRun(columns=columns, cleaned_columns=out_columns, passes=passes)

@@ -19,7 +19,8 @@ def register(agent: CleaningAgent[Any]) -> CleaningAgent[Any]:
 
 
 def cleaning_agents() -> dict[str, CleaningAgent[Any]]:
-    """Every registered agent (importing the agent packages registers them)."""
-    from analysis_service.cleaning import agents as _agents  # noqa: F401
+    """Every registered agent (the agent packages register on first call)."""
+    from analysis_service.cleaning.agents import register_all
 
+    register_all()
     return dict(CLEANING_AGENTS)
