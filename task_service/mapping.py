@@ -12,7 +12,7 @@ from dataquality.task.v1 import task_service_pb2 as pb
 from task_service.domain.model import Task, TaskEvent, TaskStatus
 from task_service.domain.paging import TaskPage
 from task_service.domain.service import DownloadLink
-from task_service.presentation.files import download_id, download_type, mime_type
+from task_service.presentation.files import download_id, download_type, mime_type, output_kind
 from task_service.presentation.times import db_time
 
 
@@ -136,4 +136,5 @@ def download_to_proto(link: DownloadLink) -> pb.Download:
         expires_at=timestamp(link.signed.expires_at),
         format=link.output.format,
         description=link.output.description,
+        kind=output_kind(link.output.type, name),
     )

@@ -295,13 +295,15 @@ def run_chain(
     cleaned: TextIO,
     quarantine: TextIO,
     *,
-    dialect: Mapping[str, Any] | None = None,
+    dialect: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
     preview: bool = False,
     cancel: Callable[[], bool] | None = None,
 ) -> ChainRun:
     """Runs the TRANSFORM ``steps`` (already in declared order) over
     ``source`` and writes the cleaned and quarantine CSVs. ``source()``
-    re-opens the input each call (columns, batches)."""
+    re-opens the input each call (columns, batches). ``dialect`` (csv.writer
+    options, or a function giving them once the source has been opened) is
+    how both CSVs are written."""
     transforms = [s for s in steps if s.agent.kind is AgentKind.TRANSFORM]
     source = _Reopen(source)
     columns = source.columns
@@ -311,7 +313,8 @@ def run_chain(
     if preview:
         run.preview = _run_pass(source, transforms, lambda b: None, cancel=cancel)
         run.passes += 1
-    options = dict(dialect or {"lineterminator": "\n"})
+    chosen = dialect() if callable(dialect) else dialect  # known once the source was opened
+    options = dict(chosen or {"lineterminator": "\n"})
     cw = csv.writer(cleaned, **options)
     qw = csv.writer(quarantine, **options)
     cw.writerow(out_columns)

@@ -145,7 +145,7 @@ def run_clean_agents(
     requests: Sequence[CleanRequest],
     *,
     work_dir: Path,
-    dialect: Mapping[str, Any] | None = None,
+    dialect: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
     encoding: str = "utf-8",
     source_name: str = "",
     cancel: Callable[[], bool] | None = None,

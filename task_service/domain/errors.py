@@ -79,17 +79,6 @@ def invalid_agents(tool_id: str, unknown: Sequence[str], available: Sequence[str
     )
 
 
-def repeated_agents(repeated: Sequence[str]) -> ServiceError:
-    shown = list(repeated[:20])
-    return ServiceError(
-        C.INVALID_ARGUMENT,
-        "INVALID_AGENT_ID",
-        f"Agents listed more than once: {shown!r}. List each agent once.",
-        metadata={"repeated_agents": ",".join(shown)},
-        field_violations=tuple(FieldViolation("agents", f"'{a}' is repeated") for a in shown),
-    )
-
-
 def agents_not_available(
     tool_id: str, agents: Sequence[str], available: Sequence[str]
 ) -> ServiceError:

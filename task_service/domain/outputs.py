@@ -53,7 +53,10 @@ class Outputs:
 
     def report(self, task: Task, tool: ToolDef) -> StoredReport:
         """The stored JSON report, or REPORT_NOT_FOUND / REPORT_TOO_LARGE."""
-        stored = next((o for o in task.outputs if o.format == "json"), None)
+        # The JSON report, not another JSON output (clean-my-data's manifest).
+        stored = next(
+            (o for o in task.outputs if o.format == "json" and o.type in ("report", "")), None
+        )
         if stored is None:
             raise errors.report_not_found(task.task_id)
         obj = TaskObject(task.user_id, task.task_id, "outputs", stored.object_name)

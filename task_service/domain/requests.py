@@ -65,7 +65,9 @@ def check_tool_id(tool_id: str) -> str:
 
 
 def check_agents(tool: ToolDef, agents: Sequence[str]) -> list[str]:
-    """The agents a new task runs: all available ones when none are named."""
+    """The agents a new task runs: all available ones when none are named;
+    an agent listed twice runs once (the first mention is kept; the
+    analysis runs them in the tool's declared order)."""
     if len(agents) > MAX_AGENTS:
         raise errors.limit_exceeded(
             "agents",
@@ -78,14 +80,7 @@ def check_agents(tool: ToolDef, agents: Sequence[str]) -> list[str]:
     unknown = list(dict.fromkeys(a for a in agents if a not in known))
     if unknown:
         raise errors.invalid_agents(tool.tool_id, unknown, tool.available_agents())
-    seen: set[str] = set()
-    repeated: dict[str, None] = {}
-    for agent in agents:
-        if agent in seen:
-            repeated[agent] = None
-        seen.add(agent)
-    if repeated:
-        raise errors.repeated_agents(list(repeated))
+    agents = list(dict.fromkeys(agents))
     unavailable = [a for a in agents if not _agent_available(tool, a)]
     if unavailable:
         raise errors.agents_not_available(tool.tool_id, unavailable, tool.available_agents())

@@ -30,3 +30,15 @@ def mime_type(filename: str) -> str:
 def download_type(filename: str) -> str:
     """``/downloads`` item type: report, data or other."""
     return _DOWNLOAD_TYPE.get(extension(filename), "other")
+
+
+#: What an output is, as the analysis says it (our ``kind`` beside the
+#: contract's extension-based ``type``): report, cleaned_data, quarantine,
+#: manifest. Outputs recorded before kinds existed fall back to the type.
+OUTPUT_KINDS = ("report", "cleaned_data", "quarantine", "manifest")
+
+
+def output_kind(recorded_type: str, filename: str) -> str:
+    if recorded_type in OUTPUT_KINDS:
+        return recorded_type
+    return "cleaned_data" if download_type(filename) == "data" else download_type(filename)

@@ -21,7 +21,7 @@ from typing import Any
 from task_service.domain import errors
 from task_service.domain.model import Task
 from task_service.domain.service import StoredReport
-from task_service.presentation.files import download_id, extension, mime_type
+from task_service.presentation.files import download_id, extension, mime_type, output_kind
 from task_service.presentation.times import normalise_z, offset_time
 
 #: report key <- key of the stored file, for the lists.
@@ -53,6 +53,7 @@ class ReportFile:
     url: str
     expires_at: datetime
     description: str = ""
+    kind: str = ""
 
 
 def render(stored: StoredReport, *, now: datetime) -> bytes:
@@ -69,6 +70,7 @@ def render(stored: StoredReport, *, now: datetime) -> bytes:
             url=link.signed.url,
             expires_at=link.signed.expires_at,
             description=link.output.description,
+            kind=output_kind(link.output.type, link.output.filename),
         )
         for link in stored.links
     ]
@@ -161,12 +163,17 @@ def _download(file: ReportFile, tool_name: str) -> dict[str, Any]:
     if suffix == "xlsx":
         name, kind = f"{tool_name} - Complete Analysis Report", "complete_report"
         description = "Excel workbook with every sheet of the analysis."
+    elif suffix == "json" and file.kind == "manifest":
+        name, kind = f"{tool_name} - Audit Manifest", "report"
+        description = "Every transformation and the SHA-256 of each output, as JSON."
     elif suffix == "json":
         name, kind = f"{tool_name} - JSON Report", "report"
         description = "The complete analysis as JSON."
     elif suffix == "csv":
         kind = "cleaned_data"
-        if "cleaned" in lower:
+        if file.kind == "quarantine":
+            name = f"{tool_name} - Quarantined Rows"
+        elif "cleaned" in lower:
             name = f"{tool_name} - Cleaned Data"
         elif "master" in lower or "golden" in lower:
             name = f"{tool_name} - Master Data"
@@ -189,6 +196,7 @@ def _download(file: ReportFile, tool_name: str) -> dict[str, Any]:
         "creation_date": expires,
         "type": kind,
         "expires_at": expires,
+        "kind": output_kind(file.kind, file.filename),
     }
 
 

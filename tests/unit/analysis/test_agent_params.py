@@ -12,6 +12,7 @@ import pytest
 from analysis_service.agents.params import ParameterMismatch
 from analysis_service.agents.registry import implemented_agents
 from analysis_service.agents.unified_profiler.params import ProfilerParams
+from analysis_service.cleaning.registry import cleaning_agents
 from dqcommon.tools.catalog import ParamType, default_catalog
 
 pytestmark = pytest.mark.unit
@@ -42,14 +43,19 @@ def _catalog_agent(agent_id: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"{agent_id} is not in the catalog")
 
 
+def _all_agents() -> dict[str, typing.Any]:
+    """Profile and cleaning agents by id."""
+    return {**implemented_agents(), **cleaning_agents()}
+
+
 def test_registry_matches_the_catalogs_available_agents() -> None:
     available = {a for tool in default_catalog().tools for a in tool.available_agents()}
-    assert set(implemented_agents()) == available
+    assert set(_all_agents()) == available
 
 
-@pytest.mark.parametrize("agent_id", sorted(implemented_agents()))
+@pytest.mark.parametrize("agent_id", sorted(_all_agents()))
 def test_params_dataclass_matches_the_catalog_entry(agent_id: str) -> None:
-    agent = implemented_agents()[agent_id]
+    agent = _all_agents()[agent_id]
     _, entry = _catalog_agent(agent_id)
     params_type = agent.params_type
     assert dataclasses.is_dataclass(params_type)

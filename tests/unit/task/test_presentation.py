@@ -144,6 +144,12 @@ def files() -> list[report_json.ReportFile]:
         report_json.ReportFile("data_cleaned_20261201_100000.csv", 20, "https://x/2", NOW),
         report_json.ReportFile("clean_my_data_analysis.json", 30, "https://x/3", NOW),
         report_json.ReportFile("notes.txt", 40, "https://x/4", NOW),
+        report_json.ReportFile(
+            "data_quarantine_20261201_100000.csv", 5, "https://x/5", NOW, kind="quarantine"
+        ),
+        report_json.ReportFile(
+            "clean_my_data_manifest.json", 6, "https://x/6", NOW, kind="manifest"
+        ),
     ]
 
 
@@ -241,6 +247,7 @@ def test_report_downloads_follow_the_contract():
         "creation_date": "2026-12-01T10:00:00.123456+00:00",
         "type": "complete_report",
         "expires_at": "2026-12-01T10:00:00.123456+00:00",
+        "kind": "report",
     }
     assert items["clean_my_data_analysis.json"]["name"] == "Clean My Data - JSON Report"
     assert items["clean_my_data_analysis.json"]["type"] == "report"
@@ -249,6 +256,19 @@ def test_report_downloads_follow_the_contract():
         "Clean My Data - Cleaned Data",
         "cleaned_data",
         "text/csv",
+    )
+    assert csv["kind"] == "cleaned_data"
+    quarantine = items["data_quarantine_20261201_100000.csv"]
+    assert (quarantine["name"], quarantine["type"], quarantine["kind"]) == (
+        "Clean My Data - Quarantined Rows",
+        "cleaned_data",  # the contract's extension-based type; our kind says what it is
+        "quarantine",
+    )
+    manifest = items["clean_my_data_manifest.json"]
+    assert (manifest["name"], manifest["type"], manifest["kind"]) == (
+        "Clean My Data - Audit Manifest",
+        "report",
+        "manifest",
     )
     other = items["notes.txt"]
     assert (other["name"], other["type"], other["mimeType"]) == (
