@@ -6,6 +6,7 @@ own input without holding the file."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from analysis_service.domain.sources import SourceOptions, SourceStats, TableBatch, open_table
@@ -18,6 +19,9 @@ class TableSource:
     """``source()`` for :func:`~analysis_service.cleaning.chain.run_chain`.
 
     ``chunks()`` returns a fresh byte stream of the whole file each call.
+    The file is read with ``keep_na_text``: only an empty cell is null, so
+    "NA" or "null" reach the agents (and the outputs) as the text they are,
+    and only an agent asked to may call them placeholders.
     ``stats`` is the reader's view of the file after the first opening
     (format, encoding, CSV dialect), ``opened`` counts the openings and
     ``bytes_read`` the bytes all passes read.
@@ -33,7 +37,7 @@ class TableSource:
         on_batch: Callable[[TableBatch], None] | None = None,
     ) -> None:
         self._chunks = chunks
-        self._options = options
+        self._options = replace(options or SourceOptions(), keep_na_text=True)
         self._batch_rows = batch_rows
         self._cancel = cancel
         self._on_batch = on_batch

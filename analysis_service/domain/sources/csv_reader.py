@@ -43,7 +43,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 import pandas as pd
@@ -209,12 +209,14 @@ class CsvStreamReader:
         limits: ReaderLimits | None = None,
         declared_format: str = "",
         stream: DecodedStream | None = None,
+        null_values: Sequence[str] = NA_TOKENS,
     ) -> None:
         if batch_rows < 1:
             raise ValueError("batch_rows must be positive")
         self._limits = limits or ReaderLimits()
         self._block_bytes = parse_block_bytes
         self._declared = declared_format
+        self._null_values = list(null_values)
         if stream is None:
             if chunks is None:
                 raise ValueError("chunks or stream is required")
@@ -331,7 +333,7 @@ class CsvStreamReader:
             ),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(self.columns, pa.string()),
-                null_values=list(NA_TOKENS),
+                null_values=self._null_values,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),

@@ -24,6 +24,7 @@ from analysis_service.domain.sources.json_reader import JsonReader
 from analysis_service.domain.sources.model import (
     FORMAT_NAMES,
     FORMATS,
+    NA_TOKENS,
     ReaderLimits,
     SourceStats,
     TableBatch,
@@ -68,6 +69,10 @@ class SourceOptions:
     sheet: str | None = None
     limits: ReaderLimits = field(default_factory=ReaderLimits)
     work_dir: Path | None = None
+    #: Only an empty cell is null; "NA", "NULL", "N/A"... stay text. The
+    #: cleaning tool reads so: only an agent whose parameters ask for it
+    #: may decide a spelling is a placeholder (the profile reads as pandas).
+    keep_na_text: bool = False
 
 
 def declared_format(name: str, content_type: str = "") -> str:
@@ -177,6 +182,7 @@ def _open(
         reader = XlsxReader(
             raw,
             sheet=options.sheet,
+            na_tokens=not options.keep_na_text,
             batch_rows=batch_rows,
             limits=limits,
             declared_format=declared,
@@ -202,7 +208,11 @@ def _open(
             )
         else:
             reader = CsvStreamReader(
-                batch_rows=batch_rows, limits=limits, declared_format=declared, stream=stream
+                batch_rows=batch_rows,
+                limits=limits,
+                declared_format=declared,
+                stream=stream,
+                null_values=("",) if options.keep_na_text else NA_TOKENS,
             )
     notes: tuple[str, ...] = ()
     if declared and declared != fmt:

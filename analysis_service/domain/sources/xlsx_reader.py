@@ -172,8 +172,10 @@ class XlsxReader:
         declared_format: str = "",
         work_dir: Path | None = None,
         cancel: Callable[[], bool] | None = None,
+        na_tokens: bool = True,
     ) -> None:
         self._limits = limits or ReaderLimits()
+        self._na_tokens = na_tokens
         self._raw = raw
         self._declared = declared_format
         self._cancel = cancel
@@ -277,7 +279,7 @@ class XlsxReader:
                             "name the column or delete the value",
                             row=row_number,
                         )
-                    filled[column - 1] = text_of(value, na_tokens=True)
+                    filled[column - 1] = text_of(value, na_tokens=self._na_tokens)
                 for index in range(width):
                     columns[index].append(filled[index])
                 lines.append(row_number)

@@ -220,3 +220,12 @@ def test_row_longer_than_a_parse_block() -> None:
     data = f'a,b\n1,2\n3,"{big}"\n'.encode()
     with pytest.raises(RecordTooLargeError, match="longer than"):
         list(iter_csv_batches(chunked(data, 1 << 20)))
+
+
+def test_keep_na_text_leaves_na_spellings_as_text_and_only_empty_cells_null():
+    from analysis_service.domain.sources import SourceOptions, open_table
+
+    data = b'v,k\nNA,1\nnull,2\n"",3\nN/A,4\n,5\n'
+    table = open_table([data], options=SourceOptions(keep_na_text=True))
+    column = next(iter(table)).frame["v"]
+    assert [None if pd.isna(v) else v for v in column] == ["NA", "null", None, "N/A", None]

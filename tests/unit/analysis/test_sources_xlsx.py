@@ -185,3 +185,10 @@ def test_old_xls_and_an_xlsx_slot_that_refuses_json() -> None:
         read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), name="old.xls")
     with pytest.raises(InvalidFileFormatError, match="Excel workbook or another ZIP archive"):
         read(workbook(("S", [["a"]])), formats=("csv",))
+
+
+def test_keep_na_text_leaves_na_spellings_as_text_and_only_empty_cells_null():
+    data = workbook(("S", [["v", "k"], ["NA", 1], ["N/A", 2], [None, 3], ["x", 4]]))
+    table = open_table([data], options=SourceOptions(keep_na_text=True))
+    column = next(iter(table)).frame["v"]
+    assert [None if pd.isna(v) else v for v in column] == ["NA", "N/A", None, "x"]
