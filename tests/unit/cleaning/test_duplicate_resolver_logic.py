@@ -55,3 +55,27 @@ def test_spill_gives_the_same_answer() -> None:
     index = KeyIndex(memory_limit=1)
     assert _run(cfg, index) == _run(cfg)
     assert index.spilled
+
+
+def test_method_counts_survive_spilling() -> None:
+    cfg = DedupConfig(
+        COLS,
+        ("name", "email"),
+        ("email",),
+        match_nulls=True,
+        detection_types=("exact", "case_variations", "email_case", "conflicting"),
+    )
+
+    def counts(limit: int) -> dict[str, tuple[int, list[int]]]:
+        dup = DuplicateIndex(cfg, KeyIndex(memory_limit=limit))
+        dup._own = {m: (matcher, type(seen)(limit)) for m, (matcher, seen) in dup._own.items()}
+        for i, r in enumerate(ROWS):
+            dup.add(i, r)
+        assert dup.spilled is (limit < len(ROWS))
+        return {m: (t.count, t.affected) for m, t in dup.methods.items()}
+
+    big = counts(1_000)
+    assert big == counts(1)
+    assert big["exact"] == (1, [2])
+    assert big["case_variations"] == (3, [2, 3, 5])
+    assert big["conflicting"] == (2, [3, 5])

@@ -4,7 +4,8 @@ The statistics pass builds the digest index over this agent's whole input;
 the applier keeps survivors in place (row order kept) and quarantines every
 other member of a group with "duplicate of row N" (+ the differing fields
 of a key conflict). ``merge_smart`` (strategy or conflict_resolution) keeps
-the first row and fills its nulls from later members.
+the first row and fills its nulls from later members. The result tree is
+built in :mod:`.output` (contract §6.10).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from analysis_service.cleaning.agents.duplicate_resolver.logic import (
     KeyIndex,
     reason,
 )
+from analysis_service.cleaning.agents.duplicate_resolver.output import build
 from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
 from analysis_service.cleaning.agents.duplicate_resolver.rules import (
     MEMORY_GROUPS,
@@ -45,17 +47,19 @@ def _rows(batch: CleanBatch) -> list[list[str | None]]:
 
 def config_for(params: DedupParams, columns: Sequence[str]) -> DedupConfig:
     emails = params.email_columns or tuple(c for c in columns if "mail" in c.lower())
-    normalised = bool({"case_variations", "email_case"} & set(params.detection_types))
+    types = set(params.detection_types)
     resolution = (
         "merge_smart" if params.merge_strategy == "merge_smart" else params.conflict_resolution
     )
     return DedupConfig(
         tuple(columns),
         tuple(c for c in params.key_columns if c in columns),
-        tuple(emails),
-        normalised=normalised,
+        tuple(c for c in emails if c in columns),
+        normalised="case_variations" in types,
         match_nulls=params.null_handling == "match_nulls",
         conflict_resolution=resolution,
+        normalise_emails="email_case" in types,
+        detection_types=tuple(dict.fromkeys(params.detection_types)),
     )
 
 
@@ -115,35 +119,4 @@ class DuplicateResolver(CleaningAgent[DedupParams]):
 
     def finalize(self, ctx: CleanContext[DedupParams]) -> AgentOutput:
         index: DuplicateIndex = ctx.plan
-        groups = [g for g in index.index.groups() if g.count > 1]
-        conflicts = [g for g in groups if g.differing]
-        tally = ctx.tally
-        rows_in = tally.rows_in if tally else 0
-        removed = tally.rows_removed if tally else 0
-        data = {
-            "duplicate_analysis": {
-                "total_rows": rows_in,
-                "total_columns": len(ctx.columns_in),
-                "total_duplicates": sum(g.count - 1 for g in groups),
-                "detection_methods": list(ctx.params.detection_types),
-                "key_conflicts": [
-                    {"rows": [g.first, g.last], "differing_fields": sorted(g.differing)}
-                    for g in conflicts[:100]
-                ],
-                "index_spilled_to_disk": index.index.spilled,
-            },
-            **ctx.parameter_echo(),
-        }
-        return AgentOutput(
-            agent_id=self.agent_id,
-            agent_name=self.agent_name,
-            summary_metrics={
-                "total_rows_processed": rows_in,
-                "duplicates_detected": sum(g.count - 1 for g in groups),
-                "duplicates_resolved": removed,
-                "remaining_rows": rows_in - removed,
-                "rows_removed": removed,
-                "total_issues": len(groups),
-            },
-            data=data,
-        )
+        return build(ctx, index, self.agent_name)
