@@ -257,3 +257,9 @@ def test_cleanse_preview_sheet_matches_the_json(run: ChainRun, tmp_path: Any) ->
     assert block["Rules Previewed"] == m["total_rules_previewed"]
     assert block["Safe To Execute"] is m["safe_to_execute"]
     assert block["Overall Score"] == pytest.approx(result["data"]["preview_score"]["overall_score"])
+
+
+def test_params_match_the_catalog() -> None:
+    assert PreviewParams.defaults() == CLEANSE_PREVIEWER.defaults()
+    assert PreviewParams.from_mapping(CLEANSE_PREVIEWER.defaults()) == PreviewParams()
+    assert CleansePreviewer.kind.value == "preview"

@@ -47,7 +47,10 @@ def test_key_conflict_names_fields_and_merge_fills_nulls() -> None:
     action, survivor, group = dup.decide(3, ROWS[3])
     assert action == "remove" and survivor == 0 and group is not None
     assert group.differing == {"id"}
-    assert reason(survivor, group) == "duplicate of row 1; differing fields: id"
+    assert dup.compare(ROWS[3], group) == ("key_conflict", ["id"])
+    assert reason(survivor, ["id"]) == "duplicate of row 1; differing fields: id"
+    assert dup.compare(ROWS[2], group) == ("duplicate_row", [])
+    assert dup.compare(["1", "ANN", "ann@x.org"], group) == ("partial_duplicate", [])
 
 
 def test_spill_gives_the_same_answer() -> None:

@@ -90,10 +90,11 @@ def test_keep_first_key_conflicts_with_differing_fields() -> None:
     result, cleaned, quarantine = _run(params)
     assert [r[0] for r in cleaned[1:]] == ["1", "2", "5", "5"]
     assert _reasons(quarantine) == {
-        "3": "duplicate of row 1; differing fields: city, id",
+        "3": "duplicate of row 1",  # identical to its survivor
         "4": "duplicate of row 1; differing fields: city, id",
         "5": "duplicate of row 2; differing fields: city, id",
     }
+    assert [r[6] for r in quarantine[1:]] == ["duplicate_row", "key_conflict", "key_conflict"]
     analysis = result["data"]["duplicate_analysis"]
     assert analysis["duplicate_summary"]["conflicting"]["duplicate_count"] == 2
     assert analysis["duplicate_summary"]["conflicting"]["affected_rows"] == [3, 4]
@@ -181,13 +182,20 @@ def test_result_tree_keys_and_types() -> None:
         assert {"method", "duplicate_count", "duplicate_percentage", "description"} <= set(entry)
         assert len(entry["affected_rows"]) <= 50
     assert isinstance(data["resolution_log"], list) and isinstance(data["summary"], str)
-    for row in data["row_level_issues"]:
+    rows = data["row_level_issues"]
+    assert [(r["row_index"], r["issue_type"], r["severity"]) for r in rows] == [
+        (2, "duplicate_row", "warning"),
+        (3, "key_conflict", "critical"),
+        (4, "key_conflict", "critical"),
+    ]
+    assert [r["differing_fields"] for r in rows] == [[], ["city", "id"], ["city", "id"]]
+    for row in rows:
         assert row["column"] == "all" and "value" not in row
-        assert row["issue_type"] == "key_conflict" and row["severity"] == "critical"
         assert isinstance(row["detection_methods"], list)
         assert f"duplicate of row {row['survivor_row_index'] + 1}" in row["message"]
+        assert row["row_number"] == row["row_index"] + 1
     assert data["issue_summary"]["affected_columns"] == []
-    assert data["issue_summary"]["by_severity"] == {"critical": 3}  # dynamic
+    assert data["issue_summary"]["by_severity"] == {"critical": 2, "warning": 1}  # dynamic
     assert list(data)[-3:] == ["defaults", "overrides", "parameters"]
     assert set(data["defaults"]) == set(DedupParams.defaults())
     (card,) = result["executive_summary"]

@@ -2,9 +2,12 @@
 
 The statistics pass builds the digest index over this agent's whole input;
 the applier keeps survivors in place (row order kept) and quarantines every
-other member of a group with "duplicate of row N" (+ the differing fields
-of a key conflict). ``merge_smart`` (strategy or conflict_resolution) keeps
-the first row and fills its nulls from later members. The result tree is
+other member of a group with "duplicate of row N" (+ the fields in which it
+differs from its survivor); the quarantine ``_rule`` says how it relates to
+the survivor: duplicate_row (identical), partial_duplicate (only case or
+spaces differ), key_conflict (other fields differ). ``merge_smart``
+(strategy or conflict_resolution) keeps the first row and fills its nulls
+from later members. The result tree is
 built in :mod:`.output` (contract §6.10).
 """
 
@@ -26,7 +29,7 @@ from analysis_service.cleaning.agents.duplicate_resolver.output import build
 from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
 from analysis_service.cleaning.agents.duplicate_resolver.rules import (
     MEMORY_GROUPS,
-    RULE_DUPLICATE,
+    REMOVAL_RULES,
     RULE_MERGED,
 )
 from analysis_service.cleaning.model import (
@@ -79,6 +82,7 @@ class _Applier(StatelessApplier):
     def apply(self, batch: CleanBatch) -> BatchResult:
         frame = batch.frame.copy()
         remove = np.zeros(batch.num_rows, dtype=bool)
+        kinds: list[str] = []
         reasons: list[str] = []
         changes: list[Change] = []
         merge = self.index.config.conflict_resolution == "merge_smart"
@@ -86,7 +90,9 @@ class _Applier(StatelessApplier):
             action, survivor, group = self.index.decide(int(ri), row)
             if action == "remove" and group is not None:
                 remove[pos] = True
-                reasons.append(reason(survivor, group))
+                kind, differing = self.index.compare(row, group)
+                kinds.append(kind)
+                reasons.append(reason(survivor, differing))
             elif merge and group is not None and group.count > 1:
                 for j, (a, b) in enumerate(zip(row, group.merged, strict=True)):
                     if a is None and b is not None:
@@ -96,10 +102,13 @@ class _Applier(StatelessApplier):
                             Change(RULE_MERGED, col, batch.row_index[[pos]], [None], [b])
                         )
         kept = CleanBatch(frame, batch.row_index).take(~remove)
-        removed = (
-            (Removed(RULE_DUPLICATE, batch.row_index[remove], reasons),) if remove.any() else ()
-        )
-        return BatchResult(kept, tuple(changes), removed)
+        gone = batch.row_index[remove]
+        removed = []
+        for rule in REMOVAL_RULES:  # one Removed per kind, rows in file order
+            picked = [i for i, k in enumerate(kinds) if k == rule]
+            if picked:
+                removed.append(Removed(rule, gone[picked], [reasons[i] for i in picked]))
+        return BatchResult(kept, tuple(changes), tuple(removed))
 
 
 class DuplicateResolver(CleaningAgent[DedupParams]):

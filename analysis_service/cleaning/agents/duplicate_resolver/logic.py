@@ -54,6 +54,12 @@ MAX_AFFECTED = 50
 MAX_REMOVED_SAMPLE = 100
 
 EXACT, ALL, EMAILS = "exact", "all", "emails"
+#: How a removed row relates to its survivor (also its quarantine _rule).
+DUPLICATE_ROW, PARTIAL_DUPLICATE, KEY_CONFLICT = (
+    "duplicate_row",
+    "partial_duplicate",
+    "key_conflict",
+)
 
 
 def normalise(value: str | None, *, email: bool = False) -> str | None:
@@ -153,7 +159,8 @@ class DuplicateIndex:
                 positions, m = specs[method]
                 if (positions, m) != (key_pos, mode):
                     self._own[method] = (_Matcher(config, positions, m), DigestSet(limit))
-        self._removed: list[tuple[int, bytes]] = []  # max-heap by -row_index
+        # the first removed rows: max-heap by -row_index, with their values
+        self._removed: list[tuple[int, bytes, list[str | None]]] = []
 
     def key(self, row: Sequence[str | None]) -> bytes | None:
         return self._resolution.key(row)
@@ -162,20 +169,20 @@ class DuplicateIndex:
     def spilled(self) -> bool:
         return self.index.spilled or any(s.spilled for _, s in self._own.values())
 
-    def _sample_removed(self, row_index: int, key: bytes) -> None:
-        item = (-row_index, key)
+    def _sample_removed(self, row_index: int, key: bytes, values: list[str | None]) -> None:
+        item = (-row_index, key, values)
         if len(self._removed) < MAX_REMOVED_SAMPLE:
             heapq.heappush(self._removed, item)
         elif row_index < -self._removed[0][0]:
             heapq.heapreplace(self._removed, item)
 
-    def removed_sample(self) -> list[tuple[int, Group]]:
-        """The first removed rows (row_index order) with their group."""
+    def removed_sample(self) -> list[tuple[int, Group, list[str | None]]]:
+        """The first removed rows (row_index order) with their group and values."""
         out = []
-        for neg, key in sorted(self._removed, key=lambda t: -t[0]):
+        for neg, key, values in sorted(self._removed, key=lambda t: -t[0]):
             g = self.index.get(key)
             if g is not None:
-                out.append((-neg, g))
+                out.append((-neg, g, values))
         return out
 
     def add(self, row_index: int, row: Sequence[str | None]) -> None:
@@ -191,9 +198,11 @@ class DuplicateIndex:
         if g is None:
             self.index.put(k, Group(row_index, row_index, 1, values, list(values)))
             return
-        keep_last = self.config.conflict_resolution == "keep_last"
-        self._sample_removed(g.last if keep_last else row_index, k)
-        g.last, g.count = row_index, g.count + 1
+        if self.config.conflict_resolution == "keep_last":
+            self._sample_removed(g.last, k, g.last_row)
+        else:
+            self._sample_removed(row_index, k, values)
+        g.last, g.count, g.last_values = row_index, g.count + 1, values
         differs = False
         for i, (a, b) in enumerate(zip(g.values, values, strict=True)):
             if a != b:
@@ -213,6 +222,25 @@ class DuplicateIndex:
     def survivor(self, group: Group) -> int:
         return group.last if self.config.conflict_resolution == "keep_last" else group.first
 
+    def survivor_values(self, group: Group) -> list[str | None]:
+        keep_last = self.config.conflict_resolution == "keep_last"
+        return group.last_row if keep_last else group.values
+
+    def compare(self, row: Sequence[str | None], group: Group) -> tuple[str, list[str]]:
+        """How a removed row differs from its survivor: (kind, fields).
+        ``key_conflict`` = some field differs beyond case and spaces (the
+        fields named); ``partial_duplicate`` = only case or spaces differ;
+        ``duplicate_row`` = identical."""
+        survivor = self.survivor_values(group)
+        fields = [
+            self.config.columns[i]
+            for i, (a, b) in enumerate(zip(survivor, row, strict=True))
+            if a != b and normalise(a) != normalise(b)
+        ]
+        if fields:
+            return KEY_CONFLICT, sorted(fields)
+        return (DUPLICATE_ROW if list(row) == list(survivor) else PARTIAL_DUPLICATE), []
+
     def decide(self, row_index: int, row: Sequence[str | None]) -> tuple[str, int, Group | None]:
         """('keep', row_index, group) | ('remove', survivor, group)."""
         k = self.key(row)
@@ -223,10 +251,11 @@ class DuplicateIndex:
         return ("keep" if row_index == survivor else "remove"), survivor, g
 
 
-def reason(survivor: int, group: Group) -> str:
+def reason(survivor: int, differing: Sequence[str] = ()) -> str:
     """The quarantine reason: the survivor as a person counts rows
-    (row_index + 1, the quarantine file's ``_row_number``)."""
+    (row_index + 1, the quarantine file's ``_row_number``) and the fields
+    in which the removed row differs from it."""
     text = f"duplicate of row {survivor + 1}"
-    if group.differing:
-        text += f"; differing fields: {', '.join(sorted(group.differing))}"
+    if differing:
+        text += f"; differing fields: {', '.join(sorted(differing))}"
     return text

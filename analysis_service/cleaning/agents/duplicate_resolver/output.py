@@ -23,6 +23,9 @@ from analysis_service.agents.rules import (
     evaluate_recommendations,
 )
 from analysis_service.cleaning.agents.duplicate_resolver.logic import (
+    DUPLICATE_ROW,
+    KEY_CONFLICT,
+    PARTIAL_DUPLICATE,
     DuplicateIndex,
     Group,
     reason,
@@ -64,20 +67,16 @@ DESCRIPTIONS = {
     "email_case": "rows equal to an earlier row on the key columns once e-mail columns are "
     "lowercased",
     "missing_values": "rows equal to another except where one side is null",
-    "conflicting": "rows sharing the key columns with an earlier row but differing in other fields",
+    "conflicting": "rows sharing the key columns with their group's first row but differing "
+    "from it in other fields (beyond case and spaces)",
 }
 
+#: Row issue type (= the removal rule) -> severity (§6.10).
 ROW_TYPES = {
-    "key_conflict": RowSeverity.CRITICAL,
-    "duplicate_row": RowSeverity.WARNING,
-    "partial_duplicate": RowSeverity.INFO,
+    KEY_CONFLICT: RowSeverity.CRITICAL,
+    DUPLICATE_ROW: RowSeverity.WARNING,
+    PARTIAL_DUPLICATE: RowSeverity.INFO,
 }
-
-
-def _kind(group: Group) -> str:
-    if group.differing:
-        return "key_conflict"
-    return "duplicate_row" if group.exact_all else "partial_duplicate"
 
 
 def _matching(index: DuplicateIndex) -> str:
@@ -95,18 +94,16 @@ class _GroupStats:
     conflict_rows: int = 0
 
 
-def _scan(index: DuplicateIndex) -> tuple[_GroupStats, dict[str, int], list[dict[str, Any]]]:
-    """One streamed walk over the groups: totals, removed rows per row-issue
-    type, and the first key conflicts (by first row)."""
+def _scan(index: DuplicateIndex) -> tuple[_GroupStats, list[dict[str, Any]]]:
+    """One streamed walk over the groups: totals and the first groups
+    whose members differ beyond case and spaces (by first row)."""
     stats = _GroupStats()
-    by_kind = dict.fromkeys(ROW_TYPES, 0)
     heap: list[tuple[int, Group]] = []
     for g in index.index.groups():
         if g.count < 2:
             continue
         stats.groups += 1
         stats.detected += g.count - 1
-        by_kind[_kind(g)] += g.count - 1
         if g.differing:
             stats.conflict_groups += 1
             stats.conflict_rows += g.count
@@ -125,30 +122,30 @@ def _scan(index: DuplicateIndex) -> tuple[_GroupStats, dict[str, int], list[dict
         }
         for g in sorted((g for _, g in heap), key=lambda g: g.first)
     ]
-    return stats, by_kind, conflicts
+    return stats, conflicts
 
 
 def _row_issues(index: DuplicateIndex) -> dict[str, list[RowIssue]]:
     items: dict[str, list[RowIssue]] = {k: [] for k in ROW_TYPES}
     matching = _matching(index)
-    for ri, g in index.removed_sample():
-        kind = _kind(g)
+    for ri, g, values in index.removed_sample():
+        kind, differing = index.compare(values, g)
         survivor = index.survivor(g)
-        methods = [matching, "conflicting"] if g.differing else [matching]
+        methods = [matching, "conflicting"] if differing else [matching]
         items[kind].append(
             RowIssue(
                 row_index=ri,
                 column="all",
                 issue_type=kind,
                 severity=ROW_TYPES[kind],
-                message=f"Row {ri + 1}: {reason(survivor, g)} (rows counted from 1, as "
+                message=f"Row {ri + 1}: {reason(survivor, differing)} (rows counted from 1, as "
                 "_row_number in the quarantine file)",
                 extras={
                     "detection_methods": methods,
                     "row_number": ri + 1,
                     "survivor_row_index": survivor,
                     "survivor_row_number": survivor + 1,
-                    "differing_fields": sorted(g.differing),
+                    "differing_fields": differing,
                 },
             )
         )
@@ -167,7 +164,10 @@ def build(ctx: CleanContext[DedupParams], index: DuplicateIndex, agent_name: str
     retention = Retention.of(tally, ctx.columns_in)
     rows_in = retention.rows_in
     removed = tally.rows_removed if tally else 0
-    stats, by_kind, conflicts = _scan(index)
+    stats, conflicts = _scan(index)
+    by_kind = {
+        k: tally.rules[(k, "")].rows if tally and (k, "") in tally.rules else 0 for k in ROW_TYPES
+    }
 
     summary: dict[str, Any] = {}
     methods: list[MethodFacts] = []

@@ -8,11 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis_service.agents.rules import AlertRule, IssueRule, RecommendationRule
+from analysis_service.cleaning.agents.duplicate_resolver.logic import (
+    DUPLICATE_ROW,
+    KEY_CONFLICT,
+    PARTIAL_DUPLICATE,
+)
 from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
 from analysis_service.findings import Priority, Severity
 
-RULE_DUPLICATE = "duplicate_row"
+RULE_DUPLICATE = DUPLICATE_ROW
 RULE_MERGED = "merge_smart_fill"
+#: Removal rules (Removed.rule, the quarantine _rule), one per relation to the survivor.
+REMOVAL_RULES = (DUPLICATE_ROW, PARTIAL_DUPLICATE, KEY_CONFLICT)
 #: Groups held in memory before the index spills to SQLite on disk.
 MEMORY_GROUPS = 1_000_000
 

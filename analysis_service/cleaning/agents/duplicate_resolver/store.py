@@ -3,8 +3,8 @@ memory up to a limit and then in a temporary on-disk SQLite database
 (``sqlite3.connect("")`` makes a private file that SQLite deletes when the
 connection closes), so answers stay exact and memory stays flat.
 
-Cost in memory before spilling: about 200 bytes + the first row's text per
-group (:class:`KeyIndex`), about 100 bytes per distinct digest
+Cost in memory before spilling: about 200 bytes + the first and last rows'
+text per group (:class:`KeyIndex`), about 100 bytes per distinct digest
 (:class:`DigestSet`).
 """
 
@@ -22,9 +22,10 @@ SPILL_PATH = ""
 @dataclass
 class Group:
     """Rows sharing one key digest: first and last row (row_index), how
-    many, the first row's values, the merged values (first non-null per
-    column in file order), the columns whose values differ from the first
-    row's, and whether every member is the first row's exact copy."""
+    many, the first and the last row's values, the merged values (first
+    non-null per column in file order), the columns whose values differ
+    from the first row's, and whether every member is the first row's
+    exact copy."""
 
     first: int
     last: int
@@ -33,6 +34,11 @@ class Group:
     merged: list[str | None]
     differing: set[str] = field(default_factory=set)
     exact_all: bool = True
+    last_values: list[str | None] | None = None  # None: the first row is the last
+
+    @property
+    def last_row(self) -> list[str | None]:
+        return self.values if self.last_values is None else self.last_values
 
     def dump(self) -> str:
         return json.dumps(
@@ -44,13 +50,14 @@ class Group:
                 self.merged,
                 sorted(self.differing),
                 self.exact_all,
+                self.last_values,
             ]
         )
 
     @classmethod
     def load(cls, blob: str) -> Group:
         d = json.loads(blob)
-        return cls(d[0], d[1], d[2], d[3], d[4], set(d[5]), bool(d[6]))
+        return cls(d[0], d[1], d[2], d[3], d[4], set(d[5]), bool(d[6]), d[7])
 
 
 class KeyIndex:
