@@ -260,3 +260,17 @@ def test_duplicates_sheet_matches_the_json(tmp_path: Any) -> None:
     assert block["Rows Removed"] == m["rows_removed"]
     assert block["Remaining Rows"] == m["remaining_rows"]
     assert block["Overall Score"] == pytest.approx(result["data"]["dedup_score"]["overall_score"])
+
+
+def test_spilled_index_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import analysis_service.cleaning.agents.duplicate_resolver as pkg
+
+    params = DedupParams(key_columns=("name", "email"), conflict_resolution="keep_last")
+    expected = _run(params)
+    monkeypatch.setattr(pkg, "MEMORY_GROUPS", 1)
+    spilled = _run(params)
+    assert spilled[1:] == expected[1:]  # cleaned and quarantine CSVs
+    analysis = spilled[0]["data"]["duplicate_analysis"]
+    assert analysis["index_spilled_to_disk"] is True
+    analysis["index_spilled_to_disk"] = False
+    assert spilled[0]["data"] == expected[0]["data"]

@@ -116,7 +116,15 @@ def _judge(sim: Simulation, params: PreviewParams) -> tuple[dict[str, Any], Step
         "prediction": "exact" if sim.predicted is not None else "simulated_from_null_counts",
     }
     facts = StepFacts(
-        sim.rule_id, True, impact, risky, pct, max(-sim.row_change, 0), len(removed), memory_change
+        sim.rule_id,
+        True,
+        impact,
+        risky,
+        pct,
+        max(-sim.row_change, 0),
+        len(removed),
+        memory_change,
+        risk_factors="; ".join(factors),
     )
     return result, facts
 
@@ -222,7 +230,8 @@ def build(ctx: CleanContext[PreviewParams], agent_name: str) -> AgentOutput:
         if s.impact == "high":
             found.append(("high_impact_operation", "high", f"{s.row_change_pct:g}% row change"))
         if s.risky:
-            found.append(("risk_detected", "critical" if s.impact == "high" else "high", ""))
+            severity = "critical" if s.impact == "high" else "high"
+            found.append(("risk_detected", severity, s.risk_factors))
         for kind, severity, text in found:
             description = f"{s.name}: {kind.replace('_', ' ')}" + (f" ({text})" if text else "")
             impact_issues.append(

@@ -34,6 +34,7 @@ class StepFacts:
     columns_removed: int
     memory_change_mb: float
     error: str = ""
+    risk_factors: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "unsafe",
         holds=lambda d, p: not d.safe,
+        dataset_wide=False,
         category="safety",
         severity=Severity.CRITICAL,
         message="A high-impact step is risky (loses more than {dataset.risky_pct:g}% of its "
@@ -75,6 +77,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "quality",
         holds=lambda d, p: d.score < p.good_threshold,
+        dataset_wide=False,
         category="quality",
         severity=Severity.MEDIUM,
         message="Preview score {dataset.score:g} is below {params.good_threshold}",
@@ -91,6 +94,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "memory_change",
         holds=lambda d, p: abs(d.memory_change_mb) > d.memory_alert_mb,
+        dataset_wide=False,
         category="resources",
         severity=Severity.LOW,
         message="The estimated memory changes by {dataset.memory_change_mb:g} MB (more than "
@@ -100,6 +104,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "low_confidence",
         holds=lambda d, p: d.confidence < p.confidence_level,
+        dataset_wide=False,
         category="confidence",
         severity=Severity.MEDIUM,
         message="Only {dataset.confidence:.0%} of the steps were predicted exactly (below the "

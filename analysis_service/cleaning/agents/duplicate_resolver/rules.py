@@ -66,6 +66,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "high_volume",
         holds=lambda d, p: d.duplicate_pct >= d.high_pct,
+        dataset_wide=False,
         category="duplicates",
         severity=Severity.HIGH,
         message="{dataset.detected} duplicate rows ({dataset.duplicate_pct:g}% of "
@@ -75,6 +76,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "medium_volume",
         holds=lambda d, p: d.medium_pct <= d.duplicate_pct < d.high_pct,
+        dataset_wide=False,
         category="duplicates",
         severity=Severity.MEDIUM,
         message="{dataset.detected} duplicate rows ({dataset.duplicate_pct:g}% of "
@@ -84,6 +86,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "none_detected",
         holds=lambda d, p: d.detected == 0,
+        dataset_wide=False,
         category="duplicates",
         severity=Severity.LOW,
         message="No duplicate rows among {dataset.rows_in} rows",
@@ -92,6 +95,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "data_loss",
         holds=lambda d, p: d.removed > 0 and d.retention < d.loss_pct,
+        dataset_wide=False,
         category="data_retention",
         severity=Severity.HIGH,
         message="Removing duplicates keeps {dataset.retention:g}% of the rows, below "
@@ -101,6 +105,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "conflicts",
         holds=lambda d, p: d.conflict_groups > 0,
+        dataset_wide=False,
         category="key_conflicts",
         severity=Severity.HIGH,
         message="{dataset.conflict_groups} key group(s) ({dataset.conflict_rows} rows) share "
@@ -111,6 +116,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "quality",
         holds=lambda d, p: d.score < p.good_threshold,
+        dataset_wide=False,
         category="quality",
         severity=Severity.MEDIUM,
         message="Deduplication score {dataset.score:g} is below {params.good_threshold}",
@@ -119,6 +125,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "no_key_columns",
         holds=lambda d, p: not d.key_columns,
+        dataset_wide=False,
         category="configuration",
         severity=Severity.LOW,
         message="No key columns given: rows are compared on all columns",
@@ -127,6 +134,7 @@ ALERTS: tuple[A, ...] = (
     A(
         "multiple_types",
         holds=lambda d, p: d.methods_with_hits > 1,
+        dataset_wide=False,
         category="duplicates",
         severity=Severity.LOW,
         message="{dataset.methods_with_hits} detection methods found duplicates",
@@ -169,8 +177,8 @@ RECOMMENDATIONS: tuple[R, ...] = (
         "email_normalization",
         holds=lambda d, p: d.email_hits > 0,
         priority=Priority.MEDIUM,
-        text="Store e-mail addresses lowercased at the source ({dataset.email_hits} rows "
-        "differed only by e-mail case)",
+        text="Store e-mail addresses lowercased at the source ({dataset.email_hits} "
+        "duplicate row(s) match once e-mail addresses are lowercased)",
         timeline="2-3 weeks",
     ),
     R(
@@ -194,7 +202,7 @@ ISSUES: tuple[IssueRule[MethodFacts, DedupParams], ...] = (
         "duplicate_method",
         when=lambda f, p: bool(f.count),
         severity=lambda f, p: Severity.HIGH if f.name == "conflicting" else Severity.MEDIUM,
-        message="{f.count} duplicate rows ({f.percentage:g}%) by {column}: {f.description}",
+        message="{f.count} duplicate row(s) ({f.percentage:g}%) by {column}: {f.description}",
         issue_type=lambda f, p: f"duplicate_{f.name}",
     ),
 )
