@@ -193,6 +193,59 @@ _TYPES = (
     IssueType("lost_precision", "Digits lost (5.5E+15)", "Re-export the column formatted as text"),
     IssueType("risk_high", "PII in a high-risk field", "Mask or tokenise the value"),
     IssueType("compliance_violation", "Value under a compliance framework", "Protect it"),
+    # --- c8-dedup-preview: duplicate-resolver (issues and row-level issues) ---
+    IssueType(
+        "duplicate_exact",
+        "Exact duplicate rows",
+        "Remove the repeated rows; find why the source writes them twice",
+        "duplicate-resolver",
+    ),
+    IssueType(
+        "duplicate_case_variations",
+        "Duplicates differing only in case or spaces",
+        "Remove the variants; store values trimmed and in one case",
+        "duplicate-resolver",
+    ),
+    IssueType(
+        "duplicate_email_case",
+        "Duplicates differing only in e-mail case",
+        "Store e-mail addresses lowercased",
+        "duplicate-resolver",
+    ),
+    IssueType(
+        "duplicate_conflicting",
+        "Records sharing a key with different values",
+        "Decide which record is right before removing the others",
+        "duplicate-resolver",
+    ),
+    IssueType(
+        "key_conflict",
+        "Duplicate key with differing fields",
+        "Check the differing fields: the removed row names its survivor",
+        "duplicate-resolver",
+    ),
+    IssueType(
+        "partial_duplicate",
+        "Duplicate after normalisation",
+        "Remove the variant (its survivor is named); store values in one form",
+        "duplicate-resolver",
+    ),
+    # --- c8-dedup-preview: cleanse-previewer (it fixes nothing) ---
+    IssueType(
+        "high_impact_operation",
+        "High-impact cleaning step",
+        "Review the step's predicted changes before running the chain",
+    ),
+    IssueType(
+        "risk_detected",
+        "Risky cleaning step",
+        "Back up the data and check the step's parameters",
+    ),
+    IssueType(
+        "simulation_error",
+        "Preview rule not simulated",
+        "Express the rule as an agent's parameters, or fix the rule",
+    ),
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

@@ -17,7 +17,16 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from analysis_service.report.sheets import coverage, drift, profiler, readiness, risk
+# --- c8-dedup-preview: duplicate-resolver and cleanse-previewer sheets ---
+from analysis_service.report.sheets import (
+    cleanse_preview,
+    coverage,
+    drift,
+    duplicates,
+    profiler,
+    readiness,
+    risk,
+)
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
 
@@ -37,5 +46,8 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("score-risk", risk.TITLE, 30, risk.write),
         AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
+        # --- c8-dedup-preview ---
+        AgentSheet("cleanse-previewer", cleanse_preview.TITLE, 100, cleanse_preview.write),
+        AgentSheet("duplicate-resolver", duplicates.TITLE, 140, duplicates.write),
     )
     return {sheet.agent_id: sheet for sheet in sheets}

@@ -47,7 +47,10 @@ def test_key_conflict_names_fields_and_merge_fills_nulls() -> None:
     action, survivor, group = dup.decide(3, ROWS[3])
     assert action == "remove" and survivor == 0 and group is not None
     assert group.differing == {"id"}
-    assert reason(survivor, group) == "duplicate of row 1; differing fields: id"
+    assert dup.compare(ROWS[3], group) == ("key_conflict", ["id"])
+    assert reason(survivor, ["id"]) == "duplicate of row 1; differing fields: id"
+    assert dup.compare(ROWS[2], group) == ("duplicate_row", [])
+    assert dup.compare(["1", "ANN", "ann@x.org"], group) == ("partial_duplicate", [])
 
 
 def test_spill_gives_the_same_answer() -> None:
@@ -55,3 +58,27 @@ def test_spill_gives_the_same_answer() -> None:
     index = KeyIndex(memory_limit=1)
     assert _run(cfg, index) == _run(cfg)
     assert index.spilled
+
+
+def test_method_counts_survive_spilling() -> None:
+    cfg = DedupConfig(
+        COLS,
+        ("name", "email"),
+        ("email",),
+        match_nulls=True,
+        detection_types=("exact", "case_variations", "email_case", "conflicting"),
+    )
+
+    def counts(limit: int) -> dict[str, tuple[int, list[int]]]:
+        dup = DuplicateIndex(cfg, KeyIndex(memory_limit=limit))
+        dup._own = {m: (matcher, type(seen)(limit)) for m, (matcher, seen) in dup._own.items()}
+        for i, r in enumerate(ROWS):
+            dup.add(i, r)
+        assert dup.spilled is (limit < len(ROWS))
+        return {m: (t.count, t.affected) for m, t in dup.methods.items()}
+
+    big = counts(1_000)
+    assert big == counts(1)
+    assert big["exact"] == (1, [2])
+    assert big["case_variations"] == (3, [2, 3, 5])
+    assert big["conflicting"] == (2, [3, 5])

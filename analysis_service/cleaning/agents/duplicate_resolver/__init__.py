@@ -2,9 +2,13 @@
 
 The statistics pass builds the digest index over this agent's whole input;
 the applier keeps survivors in place (row order kept) and quarantines every
-other member of a group with "duplicate of row N" (+ the differing fields
-of a key conflict). ``merge_smart`` (strategy or conflict_resolution) keeps
-the first row and fills its nulls from later members.
+other member of a group with "duplicate of row N" (+ the fields in which it
+differs from its survivor); the quarantine ``_rule`` says how it relates to
+the survivor: duplicate_row (identical), partial_duplicate (only case or
+spaces differ), key_conflict (other fields differ). ``merge_smart``
+(strategy or conflict_resolution) keeps the first row and fills its nulls
+from later members. The result tree is
+built in :mod:`.output` (contract §6.10).
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from analysis_service.cleaning.agents.duplicate_resolver.logic import (
     KeyIndex,
     reason,
 )
+from analysis_service.cleaning.agents.duplicate_resolver.output import build
 from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
 from analysis_service.cleaning.agents.duplicate_resolver.rules import (
     MEMORY_GROUPS,
-    RULE_DUPLICATE,
+    REMOVAL_RULES,
     RULE_MERGED,
 )
 from analysis_service.cleaning.model import (
@@ -45,17 +50,19 @@ def _rows(batch: CleanBatch) -> list[list[str | None]]:
 
 def config_for(params: DedupParams, columns: Sequence[str]) -> DedupConfig:
     emails = params.email_columns or tuple(c for c in columns if "mail" in c.lower())
-    normalised = bool({"case_variations", "email_case"} & set(params.detection_types))
+    types = set(params.detection_types)
     resolution = (
         "merge_smart" if params.merge_strategy == "merge_smart" else params.conflict_resolution
     )
     return DedupConfig(
         tuple(columns),
         tuple(c for c in params.key_columns if c in columns),
-        tuple(emails),
-        normalised=normalised,
+        tuple(c for c in emails if c in columns),
+        normalised="case_variations" in types,
         match_nulls=params.null_handling == "match_nulls",
         conflict_resolution=resolution,
+        normalise_emails="email_case" in types,
+        detection_types=tuple(dict.fromkeys(params.detection_types)),
     )
 
 
@@ -75,6 +82,7 @@ class _Applier(StatelessApplier):
     def apply(self, batch: CleanBatch) -> BatchResult:
         frame = batch.frame.copy()
         remove = np.zeros(batch.num_rows, dtype=bool)
+        kinds: list[str] = []
         reasons: list[str] = []
         changes: list[Change] = []
         merge = self.index.config.conflict_resolution == "merge_smart"
@@ -82,7 +90,9 @@ class _Applier(StatelessApplier):
             action, survivor, group = self.index.decide(int(ri), row)
             if action == "remove" and group is not None:
                 remove[pos] = True
-                reasons.append(reason(survivor, group))
+                kind, differing = self.index.compare(row, group)
+                kinds.append(kind)
+                reasons.append(reason(survivor, differing))
             elif merge and group is not None and group.count > 1:
                 for j, (a, b) in enumerate(zip(row, group.merged, strict=True)):
                     if a is None and b is not None:
@@ -92,10 +102,13 @@ class _Applier(StatelessApplier):
                             Change(RULE_MERGED, col, batch.row_index[[pos]], [None], [b])
                         )
         kept = CleanBatch(frame, batch.row_index).take(~remove)
-        removed = (
-            (Removed(RULE_DUPLICATE, batch.row_index[remove], reasons),) if remove.any() else ()
-        )
-        return BatchResult(kept, tuple(changes), removed)
+        gone = batch.row_index[remove]
+        removed = []
+        for rule in REMOVAL_RULES:  # one Removed per kind, rows in file order
+            picked = [i for i, k in enumerate(kinds) if k == rule]
+            if picked:
+                removed.append(Removed(rule, gone[picked], [reasons[i] for i in picked]))
+        return BatchResult(kept, tuple(changes), tuple(removed))
 
 
 class DuplicateResolver(CleaningAgent[DedupParams]):
@@ -115,35 +128,4 @@ class DuplicateResolver(CleaningAgent[DedupParams]):
 
     def finalize(self, ctx: CleanContext[DedupParams]) -> AgentOutput:
         index: DuplicateIndex = ctx.plan
-        groups = [g for g in index.index.groups() if g.count > 1]
-        conflicts = [g for g in groups if g.differing]
-        tally = ctx.tally
-        rows_in = tally.rows_in if tally else 0
-        removed = tally.rows_removed if tally else 0
-        data = {
-            "duplicate_analysis": {
-                "total_rows": rows_in,
-                "total_columns": len(ctx.columns_in),
-                "total_duplicates": sum(g.count - 1 for g in groups),
-                "detection_methods": list(ctx.params.detection_types),
-                "key_conflicts": [
-                    {"rows": [g.first, g.last], "differing_fields": sorted(g.differing)}
-                    for g in conflicts[:100]
-                ],
-                "index_spilled_to_disk": index.index.spilled,
-            },
-            **ctx.parameter_echo(),
-        }
-        return AgentOutput(
-            agent_id=self.agent_id,
-            agent_name=self.agent_name,
-            summary_metrics={
-                "total_rows_processed": rows_in,
-                "duplicates_detected": sum(g.count - 1 for g in groups),
-                "duplicates_resolved": removed,
-                "remaining_rows": rows_in - removed,
-                "rows_removed": removed,
-                "total_issues": len(groups),
-            },
-            data=data,
-        )
+        return build(ctx, index, self.agent_name)

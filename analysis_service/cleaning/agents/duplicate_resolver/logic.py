@@ -3,28 +3,63 @@
 Memory: a row is reduced to a 16-byte blake2b digest of its key (the key
 columns, or all columns; normalised = whitespace collapsed and casefolded,
 e-mail columns lowercased). The index maps digest -> (first row, last row,
-count, first row's values). In memory it holds at most ``memory_limit``
-groups (about 200 bytes + the first row's text per group in CPython); past
-the limit the whole index spills to an on-disk SQLite table, so the answer
-stays exact and memory stays flat. Rows keep their order: survivors stay
-where they are, each removed row names its survivor.
+count, first row's values) and spills to a temporary SQLite file past its
+limit (:mod:`.store`). Each requested detection method whose matching
+differs from the resolution's keeps a digest set of its own (about 100
+bytes per distinct row, also spilling), a counter and its first 50
+affected rows. The first 100 removed rows are kept for the row-level
+issues. Rows keep their order: survivors stay where they are, each
+removed row names its survivor.
+
+Which rows are removed: the resolution key is normalised when
+``case_variations`` is requested, only e-mail columns are normalised when
+``email_case`` is requested without it, otherwise values must be equal.
 
 null_handling: ``ignore_nulls`` = a null in the key never matches (such a
 row is never a duplicate); ``match_nulls`` = null matches null.
+
+conflict_resolution: ``keep_first`` keeps the first member, ``keep_last``
+the last one (known from the statistics pass), ``merge_smart`` keeps the
+first and fills its nulls from later members in file order.
+
+``missing_values`` (rows equal except where one side is null) is not a
+hash equivalence (null would match anything, and "matches" is not
+transitive), so it cannot be found exactly in bounded memory: it is
+reported as not supported, never as 0.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import heapq
 import re
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from analysis_service.cleaning.agents.duplicate_resolver.store import (
+    DigestSet,
+    Group,
+    KeyIndex,
+)
+
+__all__ = ["DedupConfig", "DuplicateIndex", "Group", "KeyIndex", "MethodTally", "reason"]
 
 _SPACES = re.compile(r"\s+")
 _NULL = "\x00"
 _SEP = "\x1f"
+
+#: Affected rows listed per detection method (upstream's 50).
+MAX_AFFECTED = 50
+#: Removed rows kept for the row-level issues (the result's first 100).
+MAX_REMOVED_SAMPLE = 100
+
+EXACT, ALL, EMAILS = "exact", "all", "emails"
+#: How a removed row relates to its survivor (also its quarantine _rule).
+DUPLICATE_ROW, PARTIAL_DUPLICATE, KEY_CONFLICT = (
+    "duplicate_row",
+    "partial_duplicate",
+    "key_conflict",
+)
 
 
 def normalise(value: str | None, *, email: bool = False) -> str | None:
@@ -39,79 +74,55 @@ def digest(values: Sequence[str | None]) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
-@dataclass
-class Group:
-    first: int
-    last: int
-    count: int
-    values: list[str | None]
-    merged: list[str | None]
-    differing: set[str]
-
-
-class KeyIndex:
-    """digest -> Group, in memory up to ``memory_limit`` groups, then on disk."""
-
-    def __init__(self, memory_limit: int = 1_000_000, spill_path: str = ":memory:") -> None:
-        self.memory_limit = memory_limit
-        self._mem: dict[bytes, Group] = {}
-        self._db: sqlite3.Connection | None = None
-        self._spill_path = spill_path
-
-    @property
-    def spilled(self) -> bool:
-        return self._db is not None
-
-    def get(self, key: bytes) -> Group | None:
-        if self._db is None:
-            return self._mem.get(key)
-        row = self._db.execute("SELECT g FROM idx WHERE k = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        d = json.loads(row[0])
-        return Group(d[0], d[1], d[2], d[3], d[4], set(d[5]))
-
-    def put(self, key: bytes, group: Group) -> None:
-        if self._db is None:
-            self._mem[key] = group
-            if len(self._mem) > self.memory_limit:
-                self._spill()
-            return
-        blob = json.dumps(
-            [
-                group.first,
-                group.last,
-                group.count,
-                group.values,
-                group.merged,
-                sorted(group.differing),
-            ]
-        )
-        self._db.execute("INSERT OR REPLACE INTO idx (k, g) VALUES (?, ?)", (key, blob))
-
-    def _spill(self) -> None:
-        self._db = sqlite3.connect(self._spill_path)
-        self._db.execute("CREATE TABLE idx (k BLOB PRIMARY KEY, g TEXT)")
-        mem, self._mem = self._mem, {}
-        for k, g in mem.items():
-            self.put(k, g)
-
-    def groups(self) -> list[Group]:
-        if self._db is None:
-            return list(self._mem.values())
-        return [
-            g for (k,) in self._db.execute("SELECT k FROM idx") if (g := self.get(k)) is not None
-        ]
-
-
 @dataclass(frozen=True)
 class DedupConfig:
     columns: tuple[str, ...]
     key_columns: tuple[str, ...]  # empty: all columns
     email_columns: tuple[str, ...] = ()
-    normalised: bool = True  # case_variations / email_case
+    normalised: bool = True  # case_variations: every key column normalised
     match_nulls: bool = False
     conflict_resolution: str = "keep_first"  # keep_first | keep_last | merge_smart
+    normalise_emails: bool = False  # email_case without case_variations
+    detection_types: tuple[str, ...] = ()
+
+
+@dataclass
+class MethodTally:
+    """One detection method over the whole input: redundant rows (members
+    after a group's first), the first ``MAX_AFFECTED`` of them (row_index)."""
+
+    method: str
+    count: int = 0
+    affected: list[int] = field(default_factory=list)
+    supported: bool = True
+    applicable: bool = True
+    note: str = ""
+
+    def hit(self, row_index: int) -> None:
+        self.count += 1
+        if len(self.affected) < MAX_AFFECTED:
+            self.affected.append(row_index)
+
+
+class _Matcher:
+    def __init__(self, config: DedupConfig, positions: Sequence[int], mode: str) -> None:
+        self.config = config
+        self.positions = list(positions)
+        self.mode = mode
+
+    def key(self, row: Sequence[str | None]) -> bytes | None:
+        cells = [row[i] for i in self.positions]
+        if not self.config.match_nulls and any(c is None for c in cells):
+            return None
+        if self.mode != EXACT:
+            emails = self.config.email_columns
+            cells = [
+                normalise(c, email=self.config.columns[i] in emails)
+                if self.mode == ALL or self.config.columns[i] in emails
+                else c
+                for c, i in zip(cells, self.positions, strict=True)
+            ]
+        return digest(cells)
 
 
 class DuplicateIndex:
@@ -121,35 +132,114 @@ class DuplicateIndex:
         self.config = config
         self.index = index or KeyIndex()
         keys = config.key_columns or config.columns
-        self._key_pos = [config.columns.index(c) for c in keys]
+        key_pos = [config.columns.index(c) for c in keys]
+        mode = ALL if config.normalised else EMAILS if config.normalise_emails else EXACT
+        self._resolution = _Matcher(config, key_pos, mode)
+        self.methods: dict[str, MethodTally] = {}
+        self._own: dict[str, tuple[_Matcher, DigestSet]] = {}
+        limit = self.index.memory_limit
+        all_pos = list(range(len(config.columns)))
+        specs = {"exact": (all_pos, EXACT), "case_variations": (key_pos, ALL)}
+        specs["email_case"] = (key_pos, EMAILS)
+        for method in config.detection_types:
+            tally = self.methods.setdefault(method, MethodTally(method))
+            if method == "missing_values":
+                tally.supported = False
+                tally.note = (
+                    "not supported in bounded memory: rows equal except where one side is "
+                    "null do not form groups a digest can find (null would match anything)"
+                )
+            elif method == "conflicting" and not config.key_columns:
+                tally.applicable = False
+                tally.note = "needs key_columns: with all columns compared nothing can conflict"
+            elif method == "email_case" and not config.email_columns:
+                tally.applicable = False
+                tally.note = "no e-mail columns (email_columns empty and none detected by name)"
+            elif method in specs:
+                positions, m = specs[method]
+                if (positions, m) != (key_pos, mode):
+                    self._own[method] = (_Matcher(config, positions, m), DigestSet(limit))
+        # the first removed rows: max-heap by -row_index, with their values
+        self._removed: list[tuple[int, bytes, list[str | None]]] = []
 
     def key(self, row: Sequence[str | None]) -> bytes | None:
-        cells = [row[i] for i in self._key_pos]
-        if not self.config.match_nulls and any(c is None for c in cells):
-            return None
-        if self.config.normalised:
-            cells = [
-                normalise(c, email=self.config.columns[i] in self.config.email_columns)
-                for c, i in zip(cells, self._key_pos, strict=True)
-            ]
-        return digest(cells)
+        return self._resolution.key(row)
+
+    @property
+    def spilled(self) -> bool:
+        return self.index.spilled or any(s.spilled for _, s in self._own.values())
+
+    def _sample_removed(self, row_index: int, key: bytes, values: list[str | None]) -> None:
+        item = (-row_index, key, values)
+        if len(self._removed) < MAX_REMOVED_SAMPLE:
+            heapq.heappush(self._removed, item)
+        elif row_index < -self._removed[0][0]:
+            heapq.heapreplace(self._removed, item)
+
+    def removed_sample(self) -> list[tuple[int, Group, list[str | None]]]:
+        """The first removed rows (row_index order) with their group and values."""
+        out = []
+        for neg, key, values in sorted(self._removed, key=lambda t: -t[0]):
+            g = self.index.get(key)
+            if g is not None:
+                out.append((-neg, g, values))
+        return out
 
     def add(self, row_index: int, row: Sequence[str | None]) -> None:
+        for method, (matcher, seen) in self._own.items():
+            k = matcher.key(row)
+            if k is not None and seen.add(k):
+                self.methods[method].hit(row_index)
         k = self.key(row)
         if k is None:
             return
         g = self.index.get(k)
         values = list(row)
         if g is None:
-            self.index.put(k, Group(row_index, row_index, 1, values, list(values), set()))
+            self.index.put(k, Group(row_index, row_index, 1, values, list(values)))
             return
-        g.last, g.count = row_index, g.count + 1
+        if self.config.conflict_resolution == "keep_last":
+            self._sample_removed(g.last, k, g.last_row)
+        else:
+            self._sample_removed(row_index, k, values)
+        g.last, g.count, g.last_values = row_index, g.count + 1, values
+        differs = False
         for i, (a, b) in enumerate(zip(g.values, values, strict=True)):
-            if a != b and normalise(a) != normalise(b):
-                g.differing.add(self.config.columns[i])
+            if a != b:
+                g.exact_all = False
+                if normalise(a) != normalise(b):
+                    g.differing.add(self.config.columns[i])
+                    differs = True
             if g.merged[i] is None and b is not None:
                 g.merged[i] = b
         self.index.put(k, g)
+        for method, tally in self.methods.items():
+            if method in self._own or not tally.supported or not tally.applicable:
+                continue
+            if method != "conflicting" or differs:
+                tally.hit(row_index)
+
+    def survivor(self, group: Group) -> int:
+        return group.last if self.config.conflict_resolution == "keep_last" else group.first
+
+    def survivor_values(self, group: Group) -> list[str | None]:
+        keep_last = self.config.conflict_resolution == "keep_last"
+        return group.last_row if keep_last else group.values
+
+    def compare(self, row: Sequence[str | None], group: Group) -> tuple[str, list[str]]:
+        """How a removed row differs from its survivor: (kind, fields).
+        ``key_conflict`` = some field differs beyond case and spaces (the
+        fields named); ``partial_duplicate`` = only case or spaces differ;
+        ``duplicate_row`` = identical."""
+        survivor = self.survivor_values(group)
+        fields = [
+            self.config.columns[i]
+            for i, (a, b) in enumerate(zip(survivor, row, strict=True))
+            if a != b and normalise(a) != normalise(b)
+        ]
+        if fields:
+            return KEY_CONFLICT, sorted(fields)
+        return (DUPLICATE_ROW if list(row) == list(survivor) else PARTIAL_DUPLICATE), []
 
     def decide(self, row_index: int, row: Sequence[str | None]) -> tuple[str, int, Group | None]:
         """('keep', row_index, group) | ('remove', survivor, group)."""
@@ -157,12 +247,15 @@ class DuplicateIndex:
         g = self.index.get(k) if k is not None else None
         if g is None or g.count == 1:
             return "keep", row_index, g
-        survivor = g.last if self.config.conflict_resolution == "keep_last" else g.first
+        survivor = self.survivor(g)
         return ("keep" if row_index == survivor else "remove"), survivor, g
 
 
-def reason(survivor: int, group: Group) -> str:
+def reason(survivor: int, differing: Sequence[str] = ()) -> str:
+    """The quarantine reason: the survivor as a person counts rows
+    (row_index + 1, the quarantine file's ``_row_number``) and the fields
+    in which the removed row differs from it."""
     text = f"duplicate of row {survivor + 1}"
-    if group.differing:
-        text += f"; differing fields: {', '.join(sorted(group.differing))}"
+    if differing:
+        text += f"; differing fields: {', '.join(sorted(differing))}"
     return text
