@@ -189,6 +189,8 @@ def run_clean_agents(
             executed=executed,
             tallies=run.tallies,
             source_name=source_name,
+            input_nulls=run.input_nulls,
+            quarantined_nulls=run.quarantined_nulls,
             **extra,
         )
 
@@ -224,8 +226,6 @@ def run_clean_agents(
                 item,
                 params=_fill_writeback(item, run, manifests),
                 outputs=outputs,
-                input_nulls=run.input_nulls,
-                quarantined_nulls=run.quarantined_nulls,
                 manifests=dict(manifests),
             )
             keep(_finalize(item, ctx, shared_ms)[0])
