@@ -193,6 +193,29 @@ _TYPES = (
     IssueType("lost_precision", "Digits lost (5.5E+15)", "Re-export the column formatted as text"),
     IssueType("risk_high", "PII in a high-risk field", "Mask or tokenise the value"),
     IssueType("compliance_violation", "Value under a compliance framework", "Protect it"),
+    # --- cleanse-writeback (clean-my-data; no cleaning agent fixes these: the chain or
+    # the data owner must, so fixed_by is None) ---
+    IssueType(
+        "integrity_violation",
+        "Written file fails an integrity check",
+        "Do not use the cleaned file; find the agent or step that broke the check and rerun",
+    ),
+    IssueType(
+        "rollback_needed",
+        "Row accounting broken",
+        "Discard the written files and rerun the cleaning: rows are missing or repeated",
+    ),
+    IssueType(
+        "writeback_failed",
+        "Agent failed before the writeback",
+        "Fix the failed agent and rerun the cleaning",
+    ),
+    IssueType(
+        "integrity_verification_failure",
+        "Integrity check failed",
+        "Resolve the failed check before using the cleaned file",
+    ),
+    IssueType("upstream_error", "Earlier agent failed", "Fix the failed agent and rerun"),
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

@@ -17,6 +17,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+# --- clean-my-data sheets: one aliased import per sheet (kept apart by isort) ---
+from analysis_service.report.sheets import cleanse_writeback as cleanse_writeback_sheet
 from analysis_service.report.sheets import coverage, drift, profiler, readiness, risk
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
@@ -37,5 +39,12 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("score-risk", risk.TITLE, 30, risk.write),
         AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
+        # --- clean-my-data sheets ---
+        AgentSheet(
+            "cleanse-writeback",
+            cleanse_writeback_sheet.TITLE,
+            160,
+            cleanse_writeback_sheet.write,
+        ),
     )
     return {sheet.agent_id: sheet for sheet in sheets}
