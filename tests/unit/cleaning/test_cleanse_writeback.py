@@ -4,6 +4,7 @@ exactly the check that should notice it fail, naming the column."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +253,13 @@ def test_an_agent_writing_empty_text_is_caught_as_new_nulls(tmp_path: Path) -> N
     assert failed(result) == {"no_new_nulls"}
     column = checks(result)["no_new_nulls"]["columns"]["city"]
     assert column["unexplained_nulls"] == column["nulls_after"] - 2 > 0
+
+
+def test_without_the_inputs_null_counts_no_new_nulls_cannot_pass(chain: Chain) -> None:
+    ctx = dataclasses.replace(chain.context(), input_nulls={}, quarantined_nulls={})
+    result = CleanseWriteback().finalize(ctx).to_dict()
+    assert failed(result) == {"no_new_nulls"}
+    assert "no null counts" in checks(result)["no_new_nulls"]["message"]
 
 
 def test_without_outputs_the_agent_fails_loudly(chain: Chain) -> None:

@@ -20,6 +20,7 @@ behind a failed check, each naming its column (or "global").
   extra nulls (``tolerance``); a column fails only with more nulls than
   ``expected + tolerance``, and the excess is its ``unexplained_nulls``.
   Fewer nulls than expected passes (a nulled cell whose row went later).
+  Without the input's null counts the check fails (it cannot tell).
 * numeric / datetime type integrity: see :func:`numeric_type_integrity`.
 * no_new_duplicates: no full-row duplicate in the cleaned file (exact).
 * data_retention: rows kept >= MIN_ROW_RETENTION % of the original rows,
@@ -320,6 +321,14 @@ def no_new_nulls(
                     },
                 )
             )
+    if not input_nulls and scan.columns:
+        failures.append(
+            Failure(
+                "global",
+                "no_input_counts",
+                "the run gave no null counts of the input: new nulls cannot be told apart",
+            )
+        )
     fields = {
         "total_nulls": total,
         "null_percentage": percent(total, cells, empty=0.0),
@@ -327,6 +336,7 @@ def no_new_nulls(
             {"column": f.column, **{k: f.extras[k] for k in ("null_percentage", "null_count")}}
             | {"unexplained_nulls": f.extras["unexplained_nulls"]}
             for f in failures
+            if f.issue == "new_nulls"
         ],
         "columns": per_column,
     }

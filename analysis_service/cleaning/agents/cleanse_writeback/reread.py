@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import math
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from analysis_service.cleaning.agents.cleanse_writeback.duplicates import (
     DuplicateCount,
@@ -38,15 +38,18 @@ from analysis_service.cleaning.agents.cleanse_writeback.duplicates import (
 )
 from analysis_service.cleaning.agents.cleanse_writeback.values import (
     TypeTracker,
-    as_float,
+    date_shape,
+    is_non_finite,
     problem,
 )
-from analysis_service.cleaning.dates import standardize_date
 from analysis_service.cleaning.model import QUARANTINE_COLUMNS
 from analysis_service.domain.sources import NA_TOKENS
 
 #: Examples kept per column and per kind of problem.
 MAX_EXAMPLES = 5
+#: Rows read before the columns are scanned (memory: this many rows' text).
+CHUNK_ROWS = 4096
+_UTF8, _RAW = "utf-8", "surrogatepass"
 _DELIMITERS = (",", ";", "\t", "|")
 #: What re-reads as null: an empty field (the chain's null) or a token
 #: pandas and our reader take for null, as the input's null count did.
@@ -65,10 +68,16 @@ def _large_fields() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
+def _open(path: Path) -> IO[str]:
+    """Text as the chain wrote it (UTF-8; undecodable bytes kept as
+    surrogates, so a file in another encoding is still counted)."""
+    return path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
+
+
 def _delimiter(path: Path, expected: Sequence[str]) -> tuple[str, bool]:
     """The delimiter whose header row equals ``expected`` (else a comma)."""
     for delimiter in _DELIMITERS:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
+        with _open(path) as fh:
             header = next(csv.reader(fh, delimiter=delimiter), [])
         if header == list(expected):
             return delimiter, True
@@ -90,32 +99,48 @@ class ColumnScan:
     invalid_date_examples: list[tuple[int, str]] = field(default_factory=list)
     hasher: Any = field(default_factory=lambda: hashlib.blake2b(digest_size=16))
 
-    def add(self, pos: int, value: str) -> None:
-        data = value.encode("utf-8", "surrogatepass")
-        self.hasher.update(len(data).to_bytes(8, "little") + data)
-        if value in _NULL:
-            self.nulls += 1
+    def add_chunk(self, start: int, values: Sequence[str]) -> None:
+        """Consecutive values of the column, the first at data row ``start``."""
+        self.hasher.update("".join(f"{len(v)}:{v}" for v in values).encode(_UTF8, _RAW))
+        present = [v for v in values if v not in _NULL]
+        self.nulls += len(values) - len(present)
+        if not present:
             return
-        self.types.add(value)
-        status = standardize_date(value, "dmy", "%Y-%m-%d").status
-        if status != "not_a_date":
-            self.date_shaped += 1
-            if status == "invalid":
-                self.invalid_dates += 1
-                if len(self.invalid_date_examples) < MAX_EXAMPLES:
-                    self.invalid_date_examples.append((pos, value))
-        if self.types.float64:
-            number = as_float(value)
-            if number is not None and not math.isfinite(number):
-                self.non_finite += 1
-                if len(self.non_finite_examples) < MAX_EXAMPLES:
-                    self.non_finite_examples.append((pos, value))
+        self.types.add_many(present)
+        shapes = [date_shape(v) for v in present]
+        shaped = [s for s in shapes if s is not None]
+        self.date_shaped += len(shaped)
+        if not all(shaped):
+            self.invalid_dates += shaped.count(False)
+            self._examples(start, values, lambda v: date_shape(v) is False, "no such date")
+        if self.types.float64 and any(map(is_non_finite, present)):
+            self.non_finite += sum(map(is_non_finite, present))
+            self._examples(start, values, is_non_finite, "not finite (NaN or infinity)")
         if self.target is not None:
-            why = problem(self.target, value)
+            target = self.target
+            failing = sum(1 for v in present if problem(target, v) is not None)
+            if failing:
+                self.failures += failing
+                self._target_examples(start, values)
+
+    def _examples(
+        self, start: int, values: Sequence[str], hit: Callable[[str], bool], why: str
+    ) -> None:
+        kept = self.invalid_date_examples if why == "no such date" else self.non_finite_examples
+        for i, v in enumerate(values):
+            if len(kept) >= MAX_EXAMPLES:
+                return
+            if v not in _NULL and hit(v):
+                kept.append((start + i, v))
+
+    def _target_examples(self, start: int, values: Sequence[str]) -> None:
+        assert self.target is not None
+        for i, v in enumerate(values):
+            if len(self.failure_examples) >= MAX_EXAMPLES:
+                return
+            why = problem(self.target, v) if v not in _NULL else None
             if why is not None:
-                self.failures += 1
-                if len(self.failure_examples) < MAX_EXAMPLES:
-                    self.failure_examples.append((pos, value, why))
+                self.failure_examples.append((start + i, v, why))
 
 
 @dataclass
@@ -146,24 +171,32 @@ def scan_cleaned(
 ) -> CleanedScan:
     delimiter, matches = _delimiter(path, expected_columns)
     counter = DuplicateCounter() if count_duplicates else None
-    with _large_fields(), path.open(newline="", encoding="utf-8-sig") as fh:
+    with (
+        _large_fields(),
+        path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh,
+    ):
         reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, [])
         scan = CleanedScan(header=header, header_matches=matches)
         scans = [ColumnScan(name, targets.get(name)) for name in header]
         scan.columns = {s.name: s for s in scans}
         width = len(header)
-        for pos, row in enumerate(reader):
-            if len(row) != width:
-                scan.ragged_rows += 1
-                if len(scan.ragged_examples) < MAX_EXAMPLES:
-                    scan.ragged_examples.append(pos)
-                row = (row + [""] * width)[:width]
-            if counter is not None:
-                counter.add(row_digest(row))
-            for column, value in zip(scans, row, strict=True):
-                column.add(pos, value)
-            scan.rows += 1
+        while True:
+            chunk = list(itertools.islice(reader, CHUNK_ROWS))
+            if not chunk:
+                break
+            start = scan.rows
+            for i, row in enumerate(chunk):
+                if len(row) != width:
+                    scan.ragged_rows += 1
+                    if len(scan.ragged_examples) < MAX_EXAMPLES:
+                        scan.ragged_examples.append(start + i)
+                    chunk[i] = (row + [""] * width)[:width]
+                if counter is not None:
+                    counter.add(row_digest(chunk[i]))
+            for column, values in zip(scans, zip(*chunk, strict=True), strict=False):
+                column.add_chunk(start, values)
+            scan.rows += len(chunk)
     if counter is not None:
         scan.duplicates = counter.finish()
     return scan
@@ -189,7 +222,10 @@ def scan_quarantine(path: Path, original_columns: Sequence[str], rows_in: int) -
     delimiter, matches = _delimiter(path, expected)
     at = len(original_columns)
     seen = bytearray((max(rows_in, 0) >> 3) + 1)
-    with _large_fields(), path.open(newline="", encoding="utf-8-sig") as fh:
+    with (
+        _large_fields(),
+        path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh,
+    ):
         reader = csv.reader(fh, delimiter=delimiter)
         next(reader, None)
         scan = QuarantineScan(header_matches=matches)

@@ -28,6 +28,11 @@ DATETIME_TARGETS = ("datetime",)
 
 _INT = re.compile(r"[+-]?\d+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: a day/month/year or year-month-day shape (dates.py's two forms)
+_DATE_SHAPE = re.compile(
+    r"\s*(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\5(\d{4}))\s*"
+)
+_NON_FINITE = re.compile(r"\s*[+-]?(?:nan|inf|infinity)\s*", re.IGNORECASE)
 _INT64 = 2**63
 _BOOL_WORDS = frozenset({"true", "false", "yes", "no", "t", "f", "y", "n", "1", "0"})
 _POLARS_BOOL = frozenset({"true", "false"})
@@ -77,6 +82,31 @@ def is_datetime(text: str) -> bool:
     return standardize_date(t, "dmy", "%Y-%m-%d").status in ("converted", "unchanged")
 
 
+def is_non_finite(text: str) -> bool:
+    """A NaN or infinity spelling Python's ``float`` accepts."""
+    return _NON_FINITE.fullmatch(text) is not None
+
+
+def _real(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def date_shape(text: str) -> bool | None:
+    """None: not shaped like a date; else whether it is a real date under
+    some reading (day/month order does not matter for that)."""
+    m = _DATE_SHAPE.fullmatch(text)
+    if m is None:
+        return None
+    if m.group(1):
+        return _real(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    a, b, year = int(m.group(4)), int(m.group(6)), int(m.group(7))
+    return _real(year, b, a) or _real(year, a, b)
+
+
 def problem(target: str, text: str) -> str | None:
     """Why ``text`` does not round-trip to ``target`` (None: it does)."""
     if target == "integer":
@@ -105,17 +135,21 @@ class TypeTracker:
     datetime: bool = True
 
     def add(self, text: str) -> None:
-        self.non_null += 1
-        if self.int64 and not is_int(text):
-            self.int64 = False
-        if self.float64 and as_float(text) is None:
-            self.float64 = False
-        if self.boolean and text.lower() not in _POLARS_BOOL:
-            self.boolean = False
-        if self.date and not is_iso_date(text):
-            self.date = False
-        if self.datetime and not is_iso_datetime(text):
-            self.datetime = False
+        self.add_many([text])
+
+    def add_many(self, values: list[str]) -> None:
+        """Non-null values (a flag, once false, is never tested again)."""
+        self.non_null += len(values)
+        if self.int64:
+            self.int64 = all(map(is_int, values))
+        if self.float64:
+            self.float64 = all(as_float(v) is not None for v in values)
+        if self.boolean:
+            self.boolean = all(v.lower() in _POLARS_BOOL for v in values)
+        if self.date:
+            self.date = all(map(is_iso_date, values))
+        if self.datetime:
+            self.datetime = all(map(is_iso_datetime, values))
 
     @property
     def dtype(self) -> str:
