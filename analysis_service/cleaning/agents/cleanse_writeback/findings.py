@@ -18,7 +18,7 @@ from typing import Any
 
 from analysis_service.agents.base import Findings
 from analysis_service.agents.rules import evaluate_alerts, evaluate_recommendations
-from analysis_service.cleaning.agents.cleanse_writeback.checks import Check
+from analysis_service.cleaning.agents.cleanse_writeback.check_model import Check
 from analysis_service.cleaning.agents.cleanse_writeback.params import WritebackParams
 from analysis_service.cleaning.agents.cleanse_writeback.rules import (
     ADVICE,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis_service.cleaning.agents.cleanse_writeback import checks
-from analysis_service.cleaning.agents.cleanse_writeback.checks import Check, TypeTargets
+from analysis_service.cleaning.agents.cleanse_writeback.check_model import Check, TypeTargets
 from analysis_service.cleaning.agents.cleanse_writeback.params import WritebackParams
 from analysis_service.cleaning.agents.cleanse_writeback.reread import (
     CleanedScan,
