@@ -372,3 +372,31 @@ def test_sheet_matches_the_json(output: AgentOutput) -> None:
     ]
     for r in values[start + 1 : start + 1 + len(pipeline)]:
         assert all(v not in (None, "") for v in r)  # every cell filled
+
+
+def test_a_failed_or_unlogged_agent_is_reported(chain: Chain) -> None:
+    manifests = dict(chain.manifests)
+    manifests["null-handler"] = {
+        "status": "error",
+        "agent_id": "null-handler",
+        "agent_name": "Null Handler",
+        "error": "boom",
+    }
+    del manifests["outlier-remover"]
+    result = chain.verify(manifests=manifests)
+    alerts = {a["alert_id"] for a in result["alerts"]}
+    assert {"alert_writeback_agent_failure", "alert_writeback_manifest_incomplete"} <= alerts
+    rows = [r for r in result["row_level_issues"] if r["issue_type"] == "writeback_failed"]
+    assert rows == [rows[0] | {"agent_id": "null-handler", "upstream_error": "boom"}]
+    assert [i["issue_type"] for i in result["issues"]] == ["upstream_error"]
+    assert result["summary_metrics"]["data_ready_for_pipeline"] is False
+    pipeline = result["data"]["writeback_analysis"]["comprehensive_manifest"][
+        "transformation_pipeline"
+    ]
+    assert [(e["agent_id"], e["status"]) for e in pipeline] == [
+        ("duplicate-resolver", "success"),
+        ("null-handler", "error"),
+        ("outlier-remover", "success"),  # ran (its tally), but left no result
+    ]
+    recs = {r["recommendation_id"] for r in result["recommendations"]}
+    assert {"rec_writeback_fix_agents", "rec_writeback_manifest"} <= recs

@@ -24,6 +24,7 @@ from analysis_service.cleaning.agents.cleanse_writeback.rules import (
     ADVICE,
     ALERTS,
     RECOMMENDATIONS,
+    Named,
     WritebackFacts,
     advice_values,
 )
@@ -126,7 +127,10 @@ def findings(
     card: Card,
 ) -> Findings:
     ids = IdSequence(KEY)
-    alerts = evaluate_alerts(ALERTS, [], facts, params, ids, agent_id)
+    columns = dict.fromkeys(
+        fl.column for check in failed for fl in check.failures if fl.column != "global"
+    )
+    alerts = evaluate_alerts(ALERTS, [Named(c) for c in columns], facts, params, ids, agent_id)
     recommendations = evaluate_recommendations(RECOMMENDATIONS, [], facts, params, ids, agent_id)
     issues = [
         Issue(

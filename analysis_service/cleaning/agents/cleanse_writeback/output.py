@@ -134,6 +134,7 @@ def build(
         missing_columns=missing,
         header_drift=scan.header != list(v.outputs.cleaned_columns),
         score=result.overall_score,
+        components=tuple(components.items()),
         ready=ready,
     )
     verification = {

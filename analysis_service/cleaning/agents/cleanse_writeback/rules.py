@@ -65,20 +65,22 @@ class WritebackFacts:
     missing_columns: tuple[str, ...]
     header_drift: bool
     score: float
+    components: tuple[tuple[str, float], ...]
     ready: bool
 
 
-class _Named:
-    """The rules are dataset rules: no field facts."""
+@dataclass(frozen=True)
+class Named:
+    """A column a failed check names (the alerts' affected fields)."""
 
-    name: str = ""
+    name: str
 
 
 def _names(values: tuple[str, ...]) -> str:
     return ", ".join(values)
 
 
-ALERTS: tuple[AlertRule[_Named, WritebackFacts, WritebackParams], ...] = (
+ALERTS: tuple[AlertRule[Named, WritebackFacts, WritebackParams], ...] = (
     AlertRule(
         name="integrity_failure",
         holds=lambda d, _p: bool(d.failed_checks),
@@ -106,6 +108,7 @@ ALERTS: tuple[AlertRule[_Named, WritebackFacts, WritebackParams], ...] = (
                 else ""
             )
         },
+        dataset_wide=False,
     ),
     AlertRule(
         name="agent_failure",
@@ -115,6 +118,7 @@ ALERTS: tuple[AlertRule[_Named, WritebackFacts, WritebackParams], ...] = (
         message="Agent(s) that did not succeed: {agents}",
         recommendation="Fix the failed agents and run the cleaning again",
         values=lambda s: {"agents": _names(s.dataset.failed_agents)},
+        dataset_wide=False,
     ),
     AlertRule(
         name="manifest_incomplete",
@@ -130,6 +134,7 @@ ALERTS: tuple[AlertRule[_Named, WritebackFacts, WritebackParams], ...] = (
                 else "no cleaning agent ran before the writeback"
             )
         },
+        dataset_wide=False,
     ),
     AlertRule(
         name="data_loss",
@@ -139,15 +144,21 @@ ALERTS: tuple[AlertRule[_Named, WritebackFacts, WritebackParams], ...] = (
         message="Only {retention}% of the original rows remain (floor {floor:g}%)",
         recommendation="Review the rules that quarantined the most rows",
         values=lambda s: {"retention": s.dataset.row_retention, "floor": MIN_ROW_RETENTION},
+        dataset_wide=False,
     ),
     AlertRule(
         name="quality",
         holds=lambda d, p: d.score < p.good_threshold,
         category="quality",
         severity=Severity.MEDIUM,
-        message="Writeback score {score:.1f} is below {params.good_threshold}",
-        recommendation="Resolve the failed checks and complete the manifest",
-        values=lambda s: {"score": s.dataset.score},
+        message="Writeback score {score:.1f} is below {params.good_threshold} ({parts})",
+        recommendation="Raise the weakest component: failed checks lower integrity, agents "
+        "without a logged result lower completeness and auditability",
+        values=lambda s: {
+            "score": s.dataset.score,
+            "parts": ", ".join(f"{k} {v:g}" for k, v in s.dataset.components),
+        },
+        dataset_wide=False,
     ),
     AlertRule(
         name="success",
@@ -157,6 +168,7 @@ ALERTS: tuple[AlertRule[_Named, WritebackFacts, WritebackParams], ...] = (
         message="All {total} integrity checks passed; the cleaned file is ready",
         recommendation="Proceed with the cleaned file and keep the manifest beside it",
         values=lambda s: {"total": s.dataset.checks_total},
+        dataset_wide=False,
     ),
 )
 
@@ -253,7 +265,7 @@ def advice_values(d: WritebackFacts) -> dict[str, str]:
     }
 
 
-RECOMMENDATIONS: tuple[RecommendationRule[_Named, WritebackFacts, WritebackParams], ...] = tuple(
+RECOMMENDATIONS: tuple[RecommendationRule[Named, WritebackFacts, WritebackParams], ...] = tuple(
     RecommendationRule(
         name=a.name,
         holds=a.holds,
