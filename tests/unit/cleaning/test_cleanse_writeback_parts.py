@@ -4,6 +4,7 @@ dtype names, the dialect and nulls of the re-read file."""
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,22 @@ def test_big_cells_reread(tmp_path: Path) -> None:
     path.write_text("a\n" + "x" * 300_000 + "\n", encoding="utf-8")
     scan = scan_cleaned(path, ["a"], {}, count_duplicates=False)
     assert scan.rows == 1 and scan.duplicates is None
+
+
+def _peak(path: Path, rows: int) -> int:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("id,v,d\n")
+        for i in range(rows):
+            fh.write(f"r{i},{i * 0.5},2024-01-{i % 28 + 1:02d}\n")
+    tracemalloc.start()
+    try:
+        scan_cleaned(path, ["id", "v", "d"], {"v": "float"}, count_duplicates=False)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_reread_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    small, large = _peak(tmp_path / "s.csv", 10_000), _peak(tmp_path / "l.csv", 40_000)
+    assert large < 3 * 1024 * 1024
+    assert large < small * 1.5

@@ -21,6 +21,8 @@ behind a failed check, each naming its column (or "global").
   ``expected + tolerance``, and the excess is its ``unexplained_nulls``.
   Fewer nulls than expected passes (a nulled cell whose row went later).
   Without the input's null counts the check fails (it cannot tell).
+  ``columns_with_high_nulls`` lists the failing columns (with their
+  unexplained count), not upstream's columns above 80 % nulls.
 * numeric / datetime type integrity: see :func:`numeric_type_integrity`.
 * no_new_duplicates: no full-row duplicate in the cleaned file (exact).
 * data_retention: rows kept >= MIN_ROW_RETENTION % of the original rows,
