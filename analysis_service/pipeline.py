@@ -151,8 +151,8 @@ def run_job(
     if cancelled():
         raise AnalysisCancelled()
 
-    finished = tuple(finished(o) for o in run.outputs)
-    for index, outcome in enumerate(finished, start=1):
+    outcomes = tuple(finished(o) for o in run.outputs)
+    for index, outcome in enumerate(outcomes, start=1):
         emit(outcome)
         reporter.force(
             _READ_END + (_AGENTS_END - _READ_END) * index // max(1, total),
@@ -160,14 +160,14 @@ def run_job(
             outcome.agent_id,
             completed=index,
         )
-    if not any(o.succeeded for o in finished):
-        first = next((o for o in finished if not o.skipped), finished[0])
+    if not any(o.succeeded for o in outcomes):
+        first = next((o for o in outcomes if not o.skipped), outcomes[0])
         raise ServiceError(
             grpc.StatusCode.FAILED_PRECONDITION,
             "ALL_AGENTS_FAILED",
             f"No agent succeeded; {first.agent_id} failed with {first.error_code}: "
             f"{first.error_message}",
-            metadata={"agents": ",".join(o.agent_id for o in finished)},
+            metadata={"agents": ",".join(o.agent_id for o in outcomes)},
         )
 
     reporter.force(_AGENTS_END, "rendering", "", completed=total)
@@ -227,4 +227,4 @@ def run_job(
             "columns": len(run.primary.columns),
         },
     )
-    return Result(outputs=tuple(outputs), agents=finished, execution_time_ms=elapsed)
+    return Result(outputs=tuple(outputs), agents=outcomes, execution_time_ms=elapsed)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +198,8 @@ def run_clean_agents(
     def keep(out: AgentOutput) -> None:
         results[out.agent_id] = out
         published[out.agent_id] = out.published()
-        manifests[out.agent_id] = out.to_dict()
+        when = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        manifests[out.agent_id] = {**out.to_dict(), "timestamp": when}
 
     for item in selected:
         if item.agent.kind is not AgentKind.TRANSFORM:

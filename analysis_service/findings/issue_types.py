@@ -246,6 +246,29 @@ _TYPES = (
         "Preview rule not simulated",
         "Express the rule as an agent's parameters, or fix the rule",
     ),
+    # --- cleanse-writeback (clean-my-data; no cleaning agent fixes these: the chain or
+    # the data owner must, so fixed_by is None) ---
+    IssueType(
+        "integrity_violation",
+        "Written file fails an integrity check",
+        "Do not use the cleaned file; find the agent or step that broke the check and rerun",
+    ),
+    IssueType(
+        "rollback_needed",
+        "Row accounting broken",
+        "Discard the written files and rerun the cleaning: rows are missing or repeated",
+    ),
+    IssueType(
+        "writeback_failed",
+        "Agent failed before the writeback",
+        "Fix the failed agent and rerun the cleaning",
+    ),
+    IssueType(
+        "integrity_verification_failure",
+        "Integrity check failed",
+        "Resolve the failed check before using the cleaned file",
+    ),
+    IssueType("upstream_error", "Earlier agent failed", "Fix the failed agent and rerun"),
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

@@ -195,8 +195,8 @@ def test_errors_are_json_with_codes(client: TaskClient, other: TaskClient, stack
     assert expect_error(client.create_task, "nope").code == "INVALID_TOOL_ID"
     error = expect_error(client.create_task, "profile-my-data", ["not-an-agent"])
     assert (error.status, error.code) == (400, "INVALID_AGENT_ID")
-    error = expect_error(client.create_task, "clean-my-data", ["cleanse-writeback"])
-    assert (error.status, error.code) == (400, "AGENT_NOT_AVAILABLE")
+    error = expect_error(client.create_task, "clean-my-data", ["unified-profiler"])
+    assert (error.status, error.code) == (400, "INVALID_AGENT_ID")
     # no token
     response = requests.get(f"{stack.base_url}/tasks", timeout=10)
     assert response.status_code == 401

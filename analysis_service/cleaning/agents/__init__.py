@@ -9,11 +9,18 @@ from __future__ import annotations
 
 def register_all() -> None:
     from analysis_service.cleaning.agents.cleanse_previewer import CleansePreviewer
+    from analysis_service.cleaning.agents.cleanse_writeback import CleanseWriteback
     from analysis_service.cleaning.agents.duplicate_resolver import DuplicateResolver
     from analysis_service.cleaning.agents.null_handler import NullHandler
     from analysis_service.cleaning.agents.outlier_remover import OutlierRemover
     from analysis_service.cleaning.registry import CLEANING_AGENTS, register
 
-    for agent in (CleansePreviewer(), DuplicateResolver(), NullHandler(), OutlierRemover()):
+    for agent in (
+        CleansePreviewer(),
+        DuplicateResolver(),
+        NullHandler(),
+        OutlierRemover(),
+        CleanseWriteback(),
+    ):
         if agent.agent_id not in CLEANING_AGENTS:
             register(agent)

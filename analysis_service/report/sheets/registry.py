@@ -17,9 +17,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-# --- c8-dedup-preview: duplicate-resolver and cleanse-previewer sheets ---
 from analysis_service.report.sheets import (
     cleanse_preview,
+    cleanse_writeback,
     coverage,
     drift,
     duplicates,
@@ -46,8 +46,9 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("score-risk", risk.TITLE, 30, risk.write),
         AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
-        # --- c8-dedup-preview ---
+        # clean-my-data, in upstream's sheet order
         AgentSheet("cleanse-previewer", cleanse_preview.TITLE, 100, cleanse_preview.write),
         AgentSheet("duplicate-resolver", duplicates.TITLE, 140, duplicates.write),
+        AgentSheet("cleanse-writeback", cleanse_writeback.TITLE, 160, cleanse_writeback.write),
     )
     return {sheet.agent_id: sheet for sheet in sheets}

@@ -253,8 +253,8 @@ def test_another_users_task_is_not_found_and_never_listed(tasks):
 def test_creation_errors_carry_error_info_and_every_violation(tasks):
     error = rpc_error(create, tasks, tool="nope")
     assert (error.code, error.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_TOOL_ID")
-    error = rpc_error(create, tasks, tool="clean-my-data", agents=("cleanse-writeback",))
-    assert error.reason == "AGENT_NOT_AVAILABLE"
+    error = rpc_error(create, tasks, tool="clean-my-data", agents=("unified-profiler",))
+    assert error.reason == "INVALID_AGENT_ID"
     error = rpc_error(create, tasks, {"unified-profiler": {"top_n_values": 0, "nope": 1}})
     assert error.reason == "INVALID_PARAMETERS"
     assert {v.field for v in error.field_violations} == {

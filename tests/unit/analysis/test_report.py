@@ -18,6 +18,7 @@ from analysis_service.domain.errors import InvalidCsvError
 from analysis_service.findings import RowIssue, RowSeverity
 from analysis_service.report import build_report, json_bytes
 from analysis_service.report.builder import share_row_issues, zulu
+from dqcommon.tools import default_catalog
 from tests.unit.analysis.conftest import chunked
 from tests.unit.analysis.profiler_data import alert_kinds_frame, to_csv, with_duplicates
 
@@ -138,8 +139,11 @@ def test_issue_summary_counts_everything_with_seeded_severities(
 def test_routing_names_the_clean_agents_that_fix_what_was_found(report: dict[str, Any]) -> None:
     (route,) = report["routing_decisions"]
     assert route["next_tool"] == "clean-my-data" and route["path"] == "/results/clean-my-data"
-    assert {"null-handler", "type-fixer", "duplicate-resolver"} <= set(route["pending_agents"])
-    assert route["parameters"]["selected_agents"] == []  # none is available yet
+    selected = set(route["parameters"]["selected_agents"])
+    fixers = selected | set(route["pending_agents"])
+    assert {"null-handler", "type-fixer", "duplicate-resolver"} <= fixers
+    available = set(default_catalog().tool("clean-my-data").available_agents())
+    assert selected == fixers & available  # the ones that run today are pre-selected
 
 
 def test_failed_and_unknown_agents_are_reported() -> None:

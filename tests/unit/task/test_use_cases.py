@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import grpc
 import pytest
 
 from dqcommon.errors import ServiceError
+from dqcommon.tools import Catalog
 from task_service.domain.identity import check_user_id, storage_user_segment
 from task_service.domain.model import TaskStatus
 from task_service.domain.ports import TaskObject
 from task_service.domain.requests import MAX_AGENTS
-from task_service.domain.service import UploadRequest
+from task_service.domain.service import TaskPolicy, TaskUseCases, UploadRequest
 
 pytestmark = pytest.mark.unit
 USER = "alice"
@@ -102,11 +104,6 @@ def test_parameters_are_stored_as_parameters_json_not_in_the_row(use_cases, stor
             grpc.StatusCode.INVALID_ARGUMENT,
         ),
         (
-            {"tool_id": "clean-my-data", "agents": ["cleanse-writeback"]},
-            "AGENT_NOT_AVAILABLE",
-            grpc.StatusCode.INVALID_ARGUMENT,
-        ),
-        (
             {"tool_id": "clean-my-data", "agents": ["unified-profiler"]},
             "INVALID_AGENT_ID",
             grpc.StatusCode.INVALID_ARGUMENT,
@@ -133,9 +130,33 @@ def test_parameter_errors_list_every_violation(use_cases):
     assert fields == {"parameters.unified-profiler.top_n_values", "parameters.unified-profiler.x"}
 
 
-def test_clean_tool_with_no_available_agent_is_refused(use_cases):
-    error = error_of(use_cases.create_task, USER, "clean-my-data", ["cleanse-writeback"], {})
-    assert error.reason == "AGENT_NOT_AVAILABLE"
+def test_an_agent_the_catalog_lists_but_does_not_run_yet_is_refused(
+    use_cases, repo, storage, clock
+):
+    """Every agent of this version runs; a catalog entry marked unavailable
+    (a new agent announced before it ships) is refused at creation."""
+    clean = use_cases.catalog.tool("clean-my-data")
+    held_back = clean.agent("type-fixer")
+    tool = dataclasses.replace(
+        clean,
+        agents=tuple(
+            dataclasses.replace(a, available=False) if a is held_back else a for a in clean.agents
+        ),
+    )
+    use_cases = TaskUseCases(
+        repo=repo,
+        storage=storage,
+        catalog=Catalog(tools=(use_cases.catalog.tool("profile-my-data"), tool)),
+        clock=clock,
+        policy=TaskPolicy(),
+        start_processing=lambda task_id, timeout: None,
+    )
+    error = error_of(use_cases.create_task, USER, "clean-my-data", ["type-fixer"], {})
+    assert (error.reason, error.code) == ("AGENT_NOT_AVAILABLE", grpc.StatusCode.INVALID_ARGUMENT)
+    assert repo.list_for_user(USER, status=None, tool_id=None, limit=10, after=None) == ([], 0)
+    assert storage.objects == {}
+    task = use_cases.create_task(USER, "clean-my-data", [], {})
+    assert "type-fixer" not in task.agents and "null-handler" in task.agents
 
 
 def test_missing_tool_id_is_a_validation_error(use_cases):
