@@ -17,7 +17,14 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from analysis_service.report.sheets import coverage, drift, profiler, readiness, risk
+from analysis_service.report.sheets import (
+    coverage,
+    drift,
+    profiler,
+    quarantine,  # clean-my-data: quarantine-agent
+    readiness,
+    risk,
+)
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
 
@@ -37,5 +44,7 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("score-risk", risk.TITLE, 30, risk.write),
         AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
+        # clean-my-data sheets (order 100+)
+        AgentSheet("quarantine-agent", quarantine.TITLE, 170, quarantine.write),
     )
     return {sheet.agent_id: sheet for sheet in sheets}
