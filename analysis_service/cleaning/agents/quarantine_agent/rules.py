@@ -109,6 +109,9 @@ INJECTION_SHAPES: tuple[InjectionShape, ...] = (
 INJECTION = re.compile(
     "|".join(f"(?P<{s.name}>{s.pattern})" for s in INJECTION_SHAPES), re.IGNORECASE
 )
+#: A superset of every shape above that RE2 can run vectorised (Arrow):
+#: only the values it finds are searched with :data:`INJECTION`.
+INJECTION_PREFILTER = r"(?s)[<;]|javascript|union|select|update|or.*="
 
 #: Quarantine share (% of rows) above which the volume alert is critical / high / medium.
 VOLUME_CRITICAL = 30.0
