@@ -67,6 +67,7 @@ def result() -> Result:
 
 def test_every_row_is_kept_or_quarantined_with_its_reason(result: Result) -> None:
     assert result.reasons() == EXPECTED
+    assert [int(r["_row_number"]) for r in result.quarantine] == sorted(EXPECTED)  # file order
     assert [r[0] for r in result.cleaned[1:]] == ["1", "6", "10.0"]
     assert result.run.rows_in == 12
     assert result.run.rows_in == result.run.rows_cleaned + result.run.rows_quarantined
@@ -254,3 +255,12 @@ def test_switches_turn_rules_off() -> None:
     )
     assert r.run.rows_quarantined == 0 and r.run.rows_cleaned == 12
     assert r.tree["data"]["quarantine_analysis"]["issue_types"] == {}
+
+
+def test_header_only_file() -> None:
+    r = run_quarantine(b"id,email\n", {"required_fields": ["email"]})
+    assert r.run.rows_in == 0
+    tree = r.tree
+    assert tree["summary_metrics"]["quarantine_percentage"] == 0.0
+    assert tree["data"]["quality_score"]["overall_score"] == 100.0
+    assert tree["data"]["quarantine_analysis"]["quarantine_issues"] == []

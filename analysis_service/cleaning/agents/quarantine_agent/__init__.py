@@ -4,8 +4,9 @@ column and value (rules: :mod:`.rules`; checks: :mod:`.checks`).
 
 Passes: one statistics pass (:mod:`.stats`: exact counts of every issue,
 bounded example lists; per-row cost is the checks, no storage), then the
-stateless applier in every later pass. A quarantined row gets ONE Removed
-entry: ``rule`` = its most severe rule (critical before high before
+stateless applier in every later pass. A quarantined row is in exactly
+one Removed record (one record per run of rows with the same rule, so the
+quarantine file keeps the row order): ``rule`` = its most severe rule (critical before high before
 medium, then the rule table's order), ``reason`` = every hit, e.g.
 "missing required field 'email'; 'age'=150 above max 120".
 
@@ -68,16 +69,18 @@ class _Applier(StatelessApplier):
         remove = found.quarantined()
         if not remove.any():
             return BatchResult(batch)
-        positions = np.flatnonzero(remove)
-        grouped: dict[str, tuple[list[int], list[str]]] = {}
-        for pos in positions:
+        # One Removed per run of rows with the same rule, so the quarantine
+        # file keeps the file's row order.
+        runs: list[tuple[str, list[int], list[str]]] = []
+        for pos in np.flatnonzero(remove):
             rule, reason = found.removal(int(pos))
-            rows, reasons = grouped.setdefault(rule, ([], []))
-            rows.append(int(pos))
-            reasons.append(reason)
+            if not runs or runs[-1][0] != rule:
+                runs.append((rule, [], []))
+            runs[-1][1].append(int(pos))
+            runs[-1][2].append(reason)
         removed = tuple(
             Removed(rule, batch.row_index[np.asarray(rows, dtype=np.int64)], reasons)
-            for rule, (rows, reasons) in grouped.items()
+            for rule, rows, reasons in runs
         )
         return BatchResult(batch.take(~remove), removed=removed)
 

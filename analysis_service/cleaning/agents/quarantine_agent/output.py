@@ -24,7 +24,7 @@ from analysis_service.cleaning.agents.quarantine_agent.rows import row_findings
 from analysis_service.cleaning.agents.quarantine_agent.rules import (
     CORRUPTED_RECORD,
     FIRST_ISSUES,
-    RULES_BY_ID,
+    ROW_RULES,
     SCHEMA_MISMATCH,
     SCHEMA_SEVERITY,
     SEVERITY_ORDER,
@@ -35,12 +35,15 @@ from analysis_service.cleaning.output import card, log_lines, percent, score
 
 
 def _issue_counts(stats: QuarantineStats, schema: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Issues by type (rule table order, types found only) and by severity
+    (critical, high, medium always present)."""
     by_type: dict[str, int] = {}
     by_severity = {s.value: 0 for s in SEVERITY_ORDER}
-    for (rule, _), n in stats.hits.items():
-        by_type[rule] = by_type.get(rule, 0) + n
-        sev = RULES_BY_ID[rule].severity.value
-        by_severity[sev] = by_severity.get(sev, 0) + n
+    for r in ROW_RULES:
+        n = sum(k for (rule, _), k in stats.hits.items() if rule == r.rule_id)
+        if n:
+            by_type[r.rule_id] = n
+            by_severity[r.severity.value] += n
     if schema:
         by_type[SCHEMA_MISMATCH] = schema
         by_severity[SCHEMA_SEVERITY.value] += schema
