@@ -4,7 +4,12 @@ reason; accounting; whole-file totals; missing columns are findings."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.unit.cleaning.quarantine_helpers import Result, run_quarantine
 
@@ -182,7 +187,9 @@ def test_missing_expected_columns_are_findings_not_mass_quarantine() -> None:
     assert analysis["missing_columns"] == ["gone1", "gone2", "gone3"]
     assert analysis["issue_types"] == {"schema_mismatch": 3}
     assert analysis["quarantine_issues"] == []
-    assert "alert_quarantine_007_schema_mismatch" in {a["alert_id"] for a in tree["alerts"]}
+    alerts = {a["alert_id"] for a in tree["alerts"]}
+    assert "alert_quarantine_007_schema_mismatch" in alerts
+    assert "alert_quarantine_003_high_severity" not in alerts  # no row has a high issue
     kinds = [i["issue_type"] for i in tree["issues"]]
     assert kinds.count("schema_mismatch") == 3 and "schema_mismatch_pattern" in kinds
     metrics = tree["data"]["quality_score"]["metrics"]
@@ -264,3 +271,60 @@ def test_header_only_file() -> None:
     assert tree["summary_metrics"]["quarantine_percentage"] == 0.0
     assert tree["data"]["quality_score"]["overall_score"] == 100.0
     assert tree["data"]["quarantine_analysis"]["quarantine_issues"] == []
+
+
+_cells = st.sampled_from(
+    [
+        "",
+        " ",
+        "0",
+        "1",
+        "-3",
+        "1.0",
+        "1e3",
+        "inf",
+        "abc",
+        "x@y.z",
+        "x@y.z junk",
+        "true",
+        "N/A",
+        "2024-01-05",
+        "31/02/2024",
+        "<script>x</script>",
+        "x' OR 1=1",
+        "select your plan",
+        "é",
+        "a\nb",
+        '"q"',
+    ]
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_cells, min_size=3, max_size=3), min_size=1, max_size=25))
+def test_every_row_exactly_once_whatever_the_values(rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["a", "b", "c"])
+    writer.writerows(rows)
+    r = run_quarantine(
+        buffer.getvalue().encode(),
+        {
+            "required_fields": ["a"],
+            "expected_schema": {"a": "integer", "b": "datetime"},
+            "range_constraints": {"a": {"min": 0, "max": 10}, "c": {"max": 5}},
+            "format_constraints": {"c": r"[^@]+@[^@]+"},
+        },
+        batch_rows=4,
+    )
+    run = r.run
+    assert run.rows_in == run.rows_cleaned + run.rows_quarantined
+    assert (
+        len(r.quarantine)
+        == run.rows_quarantined
+        == r.tree["summary_metrics"]["quarantined_records"]
+    )
+    numbers = [int(q["_row_number"]) for q in r.quarantine]
+    assert numbers == sorted(set(numbers)) and all(q["_reason"] for q in r.quarantine)
+    stats = r.output.data["quarantine_analysis"]
+    assert stats["total_quarantined"] == run.rows_quarantined

@@ -75,13 +75,14 @@ class Facts:
     expected_columns: int
     refused: int  # constraints refused for another reason than a missing column
     configured: int
+    high_row_hits: int = 0  # high-severity hits in rows (type, range), schema findings apart
 
     def share(self, n: int) -> float:
         return 100.0 * n / self.rows if self.rows else 0.0
 
     @property
     def high_pct(self) -> float:
-        return self.share(self.by_severity.get("high", 0))
+        return self.share(self.high_row_hits)
 
     @property
     def invalid_values(self) -> int:
@@ -130,7 +131,7 @@ ALERTS: tuple[A, ...] = (
         holds=lambda d, p: d.high_pct > HIGH_ISSUES_SHARE,
         category="data_integrity",
         severity=Severity.HIGH,
-        message="{dataset.by_severity[high]} high-severity issue(s) (type or range), "
+        message="{dataset.high_row_hits} high-severity issue(s) in rows (type or range), "
         "{dataset.high_pct:.2f}% of the rows, above {limit:g}%",
         recommendation="Check the producing system's types and value ranges",
         dataset_wide=False,

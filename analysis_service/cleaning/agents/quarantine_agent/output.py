@@ -127,6 +127,7 @@ def build_output(
         expected_columns=rules.expected_columns,
         refused=other_refused,
         configured=rules.configured,
+        high_row_hits=by_severity["high"] - schema,
     )
     columns = _columns(rules, stats, params.detect_schema_mismatches)
     alerts, issues, recs = findings(facts, columns, stats, params, agent_id)
