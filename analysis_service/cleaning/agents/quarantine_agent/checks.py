@@ -158,7 +158,8 @@ class View:
             values = np.full(self.n, np.nan)
             if ok.any():
                 text = self.trimmed(column).filter(pa.array(ok))
-                values[ok] = pd.to_numeric(pd.Series(text.to_pylist(), dtype=object))
+                # float() reads every text NUMBER_TEXT accepts (huge ones as inf)
+                values[ok] = np.array([float(t) for t in text.to_pylist()], dtype=np.float64)
                 ok &= np.isfinite(values)
             self._numbers[column] = (ok, values)
         return self._numbers[column]
