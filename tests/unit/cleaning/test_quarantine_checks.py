@@ -6,13 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis_service.cleaning.agents.quarantine_agent.checks import (
-    TYPE_TESTS,
-    compile_rules,
-    evaluate,
-)
+from analysis_service.cleaning.agents.quarantine_agent.checks import compile_rules, evaluate
 from analysis_service.cleaning.agents.quarantine_agent.params import QuarantineParams
 from analysis_service.cleaning.agents.quarantine_agent.rules import INJECTION
+from analysis_service.cleaning.agents.quarantine_agent.values import TYPE_TESTS
 
 pytestmark = pytest.mark.unit
 
