@@ -269,6 +269,82 @@ _TYPES = (
         "Resolve the failed check before using the cleaned file",
     ),
     IssueType("upstream_error", "Earlier agent failed", "Fix the failed agent and rerun"),
+    # --- quarantine-agent (branch c8-quarantine): row rules, aggregates, row-level kinds.
+    # type_mismatch is the profiler's row above (fixed_by type-fixer).
+    IssueType(
+        "missing_required_field",
+        "Required field empty",
+        "Fill the field at the source; the row is in the quarantine file",
+        "quarantine-agent",
+    ),
+    IssueType(
+        "out_of_range",
+        "Value outside its allowed range",
+        "Correct the value at the source; the row is in the quarantine file",
+        "quarantine-agent",
+    ),
+    IssueType(
+        "invalid_format",
+        "Value not matching its format",
+        "Correct the value to the format (full match); the row is in the quarantine file",
+        "quarantine-agent",
+    ),
+    IssueType(
+        "corrupted_record",
+        "Corrupted record (empty or injection-shaped)",
+        "Find where the record entered the data and block it",
+        "quarantine-agent",
+    ),
+    IssueType(
+        "non_numeric_range_value",
+        "Non-number in a range-checked column",
+        "Give the column a numeric expected type or clean the value",
+    ),
+    IssueType(
+        "schema_mismatch",
+        "Expected column missing",
+        "Restore the column in the export or update the expected schema",
+    ),
+    IssueType(
+        "invalid_constraint",
+        "Quarantine constraint that cannot run",
+        "Correct the constraint (regex, bounds or type name)",
+    ),
+    IssueType(
+        "quarantine_flagged",
+        "Quarantined as corrupted",
+        "Inspect the quarantined row before reloading it",
+        "quarantine-agent",
+    ),
+    IssueType(
+        "suspicious_row",
+        "Row with several issues",
+        "Review the whole row at the source",
+        "quarantine-agent",
+    ),
+    IssueType(
+        "data_anomaly",
+        "Quarantined row",
+        "Review the row in the quarantine file (_reason says why)",
+        "quarantine-agent",
+    ),
+    *(
+        IssueType(
+            f"{kind}_pattern",
+            f"Systematic: {label}",
+            "Fix the producing system rather than single rows",
+        )
+        for kind, label in (
+            ("corrupted_record", "corrupted records"),
+            ("missing_required_field", "required fields empty"),
+            ("type_mismatch", "values of the wrong type"),
+            ("out_of_range", "values out of range"),
+            ("invalid_format", "values not matching their format"),
+            ("non_numeric_range_value", "non-numbers in range columns"),
+            ("schema_mismatch", "expected columns missing"),
+        )
+    ),
+    # --- end quarantine-agent
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

@@ -55,7 +55,7 @@ QUARANTINE_AGENT = AgentDef(
     agent_id="quarantine-agent",
     name="Quarantine Agent",
     description="Moves invalid rows to a quarantine file, each with its reasons.",
-    available=False,
+    available=True,
     icon="🚧",
     features=(
         "Missing required fields",

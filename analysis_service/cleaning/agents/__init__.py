@@ -13,10 +13,12 @@ def register_all() -> None:
     from analysis_service.cleaning.agents.duplicate_resolver import DuplicateResolver
     from analysis_service.cleaning.agents.null_handler import NullHandler
     from analysis_service.cleaning.agents.outlier_remover import OutlierRemover
+    from analysis_service.cleaning.agents.quarantine_agent import QuarantineAgent
     from analysis_service.cleaning.registry import CLEANING_AGENTS, register
 
     for agent in (
         CleansePreviewer(),
+        QuarantineAgent(),
         DuplicateResolver(),
         NullHandler(),
         OutlierRemover(),

@@ -24,6 +24,7 @@ from analysis_service.report.sheets import (
     drift,
     duplicates,
     profiler,
+    quarantine,
     readiness,
     risk,
 )
@@ -50,5 +51,6 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("cleanse-previewer", cleanse_preview.TITLE, 100, cleanse_preview.write),
         AgentSheet("duplicate-resolver", duplicates.TITLE, 140, duplicates.write),
         AgentSheet("cleanse-writeback", cleanse_writeback.TITLE, 160, cleanse_writeback.write),
+        AgentSheet("quarantine-agent", quarantine.TITLE, 170, quarantine.write),
     )
     return {sheet.agent_id: sheet for sheet in sheets}
