@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from analysis_service.report.sheets import coverage, drift, profiler, readiness, risk
+from analysis_service.report.sheets import field_standardization as field_standardization_sheet
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
 
@@ -37,5 +38,12 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("score-risk", risk.TITLE, 30, risk.write),
         AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
+        # --- clean-my-data sheets (one entry per cleaning agent, order 100+) ---
+        AgentSheet(
+            "field-standardization",
+            field_standardization_sheet.TITLE,
+            150,
+            field_standardization_sheet.write,
+        ),
     )
     return {sheet.agent_id: sheet for sheet in sheets}

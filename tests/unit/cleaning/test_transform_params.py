@@ -7,9 +7,15 @@ import pytest
 
 from analysis_service.agents.params import AgentParams
 from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
+from analysis_service.cleaning.agents.field_standardization.params import StandardizationParams
 from analysis_service.cleaning.agents.null_handler.params import NullParams
 from analysis_service.cleaning.agents.outlier_remover.params import OutlierParams
-from dqcommon.tools.clean_tool import DUPLICATE_RESOLVER, NULL_HANDLER, OUTLIER_REMOVER
+from dqcommon.tools.clean_tool import (
+    DUPLICATE_RESOLVER,
+    FIELD_STANDARDIZATION,
+    NULL_HANDLER,
+    OUTLIER_REMOVER,
+)
 from dqcommon.tools.model import AgentDef
 
 
@@ -19,6 +25,7 @@ from dqcommon.tools.model import AgentDef
         (DUPLICATE_RESOLVER, DedupParams),
         (NULL_HANDLER, NullParams),
         (OUTLIER_REMOVER, OutlierParams),
+        (FIELD_STANDARDIZATION, StandardizationParams),
     ],
 )
 def test_params_match_catalog(agent: AgentDef, params: type[AgentParams]) -> None:
