@@ -61,6 +61,13 @@ def fs_quarantine_columns() -> list[str]:
     return list(QUARANTINE_COLUMNS)
 
 
+def test_case_sensitive_codes_are_not_unified() -> None:
+    r = run_fs(b"video,tag\ndQw4w9WgXcQ,AB-1\nDQw4w9WgXcQ,ab-1\ndQw4w9WgXcQ,AB-1\n")
+    assert r.column("video") == ["dQw4w9WgXcQ", "DQw4w9WgXcQ", "dQw4w9WgXcQ"]
+    assert r.column("tag") == ["AB-1"] * 3  # upper / lower spellings of one code are unified
+    assert r.data["standardization_analysis"]["case_sensitive_keys_kept"] == {"video": 1}
+
+
 def test_change_records_per_step_with_original_rows() -> None:
     r = run_fs(PEOPLE, batch_rows=3)
     tally = r.run.tallies["field-standardization"]

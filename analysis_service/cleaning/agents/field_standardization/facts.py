@@ -83,6 +83,8 @@ class ColumnFacts:
     saturated: bool
     rule_cells: Mapping[str, int] = field(default_factory=dict)
     clusters: Mapping[str, str] = field(default_factory=dict)
+    #: keys left apart: their spellings look like case-sensitive codes
+    kept_apart: int = 0
 
     @property
     def unique_values_reduced(self) -> int:
@@ -156,6 +158,7 @@ def column_facts(
         saturated=saturated,
         rule_cells=dict(rule_cells),
         clusters=clusters,
+        kept_apart=stats.spellings.kept_apart,
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "SpellingTable",
     "UnitRule",
     "apply_case",
+    "code_like",
     "collapse_spacing",
     "convert_unit",
     "fingerprint",
@@ -40,7 +41,6 @@ __all__ = [
     "ws_normal",
 ]
 
-_SPACES = re.compile(r"\s+")
 #: a run of whitespace that is not exactly one plain space
 _IRREGULAR_SPACE = re.compile(r"\s{2,}|[^\S ]")
 _NUMBER_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\D.*?)\s*$", re.DOTALL)
@@ -48,7 +48,7 @@ _NUMBER_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\D.*?)\s*$", r
 
 def ws_normal(value: str) -> str:
     """Trimmed, whitespace runs collapsed to one space."""
-    return _SPACES.sub(" ", value.strip())
+    return " ".join(value.split())
 
 
 def fingerprint(value: str) -> str:
@@ -63,7 +63,18 @@ def collapse_spacing(value: str) -> str:
 
 def has_whitespace_issue(value: str) -> bool:
     """Leading or trailing whitespace, or an irregular run inside."""
-    return value != value.strip() or _IRREGULAR_SPACE.search(value) is not None
+    return value != " ".join(value.split())
+
+
+def code_like(value: str) -> bool:
+    """One token of letters and digits in mixed case (``dQw4w9WgXcQ``):
+    such values are usually case-sensitive identifiers."""
+    return (
+        not any(c.isspace() for c in value)
+        and any(c.isdigit() for c in value)
+        and value != value.lower()
+        and value != value.upper()
+    )
 
 
 def apply_case(value: str, strategy: str) -> str:
@@ -86,6 +97,8 @@ class SpellingTable:
     saturated: bool = False
     #: cells whose spelling was first seen past the cap (not recorded)
     unrecorded: int = 0
+    #: keys not unified because their spellings look case-sensitive
+    kept_apart: int = 0
 
     def add(self, value: str, n: int = 1) -> bool:
         """Counts ``n`` cells of ``value``; False when it is not recorded."""
@@ -108,10 +121,17 @@ class SpellingTable:
 
     def canonical(self) -> dict[str, str]:
         """Spelling -> most frequent spelling of its key (only spellings
-        that change; ties go to the first seen)."""
+        that change; ties go to the first seen). A key with two or more
+        code-like spellings (``aB3x`` / ``Ab3X``: case-sensitive
+        identifiers, not one value typed twice) is left apart and counted
+        in ``kept_apart``."""
         out: dict[str, str] = {}
+        self.kept_apart = 0
         for spellings in self.groups().values():
             if len(spellings) < 2:
+                continue
+            if sum(1 for s in spellings if code_like(s)) >= 2:
+                self.kept_apart += 1
                 continue
             best = max(spellings.items(), key=lambda kv: kv[1])[0]  # first max wins
             for s in spellings:

@@ -171,6 +171,11 @@ def _log(tally: AgentTally | None, plan: StandardizationPlan, d: DatasetFacts) -
         if f.date_column:
             order = f.steps.date_order or "undecided (ambiguous dates left as they are)"
             lines.append(f"'{f.name}' read as a date column, day/month order {order}")
+        if f.kept_apart:
+            lines.append(
+                f"'{f.name}': {f.kept_apart} key(s) with case-sensitive code spellings "
+                "kept apart (not unified)"
+            )
         if f.saturated:
             lines.append(f"'{f.name}': spelling table saturated; later spellings not unified")
     for what, names in plan.ignored.items():
@@ -236,6 +241,7 @@ def build_output(
             "recommendations": column_actions(fields, p),
             "columns_analyzed": [f.name for f in fields],
             "spelling_clusters": {f.name: dict(f.clusters) for f in fields if f.clusters},
+            "case_sensitive_keys_kept": {f.name: f.kept_apart for f in fields if f.kept_apart},
             "date_columns": date_columns,
             "ignored_parameters": {k: v for k, v in plan.ignored.items() if v},
         },

@@ -63,6 +63,9 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 def _add_dates(evidence: DateEvidence, value: str, n: int) -> None:
     """``n`` cells of ``value`` (DateEvidence counts one value per call)."""
+    if not value.lstrip()[:1].isdigit():  # no date form starts otherwise
+        evidence.non_null += n
+        return
     before = (evidence.dates, evidence.non_null, evidence.day_first, evidence.month_first)
     evidence.add(value)
     after = (evidence.dates, evidence.non_null, evidence.day_first, evidence.month_first)
@@ -106,7 +109,9 @@ class StandardizationObserver:
             for u, n in zip(uniques, counts, strict=True):
                 if has_whitespace_issue(u):
                     st.whitespace_issues += n
-                st.spellings.add(self.ws.whitespace(u), n)
+                    st.spellings.add(self.ws.whitespace(u), n)
+                else:
+                    st.spellings.add(u, n)
                 if dates:
                     _add_dates(st.dates, u, n)
 
@@ -168,8 +173,12 @@ def _changes(
 def _examples(
     rep: ColumnReport, rows: np.ndarray, codes: np.ndarray, outcomes: Sequence[Outcome]
 ) -> None:
-    kinds = {k: (["changed"] if o.changed else []) + list(o.notes) for k, o in enumerate(outcomes)}
-    wanted = [k for k, ks in kinds.items() if ks and any(rep.room(x) for x in ks)]
+    kinds = {
+        k: (["changed"] if o.changed else []) + list(o.notes)
+        for k, o in enumerate(outcomes)
+        if o.changed or o.notes
+    }
+    wanted = [k for k, ks in kinds.items() if any(rep.room(x) for x in ks)]
     if not wanted:
         return
     for i in np.flatnonzero(np.isin(codes, wanted)):
@@ -198,7 +207,7 @@ class StandardizationApplier(StatelessApplier):
             rep = self.report.columns[c]
             rep.distinct.update(list(dict.fromkeys(o.final for o in outcomes)))
             for o, n in zip(outcomes, counts, strict=True):
-                rep.whitespace_issues += n if has_whitespace_issue(o.final) else 0
+                rep.whitespace_issues += n if o.whitespace_issue else 0
                 rep.changed += n if o.changed else 0
                 for note in o.notes:
                     rep.notes[note] += n

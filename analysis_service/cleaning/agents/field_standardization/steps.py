@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from analysis_service.cleaning.agents.field_standardization.logic import (
@@ -21,6 +22,7 @@ from analysis_service.cleaning.agents.field_standardization.logic import (
     apply_case,
     collapse_spacing,
     convert_unit,
+    has_whitespace_issue,
     standardize_date,
     unit_key,
 )
@@ -47,6 +49,8 @@ class Outcome:
     final: str
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()
+    #: the final value still has leading, trailing or irregular whitespace
+    whitespace_issue: bool = False
 
     @property
     def changed(self) -> bool:
@@ -77,8 +81,24 @@ class ColumnSteps:
             value = collapse_spacing(value)
         return value
 
+    @cached_property
+    def _only_whitespace_and_map(self) -> bool:
+        """No step but whitespace and the spelling map can change a value."""
+        return (
+            self.case in ("most_frequent", "none")
+            and not self.synonyms
+            and not self.units
+            and not self.dates
+        )
+
     def run(self, value: str) -> Outcome:
         if not value.strip():
+            return Outcome(value, value, whitespace_issue=True)
+        if (
+            self._only_whitespace_and_map
+            and value not in self.case_map
+            and not has_whitespace_issue(value)
+        ):
             return Outcome(value, value)
         steps: list[Step] = []
         notes: list[str] = []
@@ -111,7 +131,7 @@ class ColumnSteps:
             if note:
                 notes.append(note)
             step(RULE_DATE, result.value)
-        return Outcome(value, v, tuple(steps), tuple(notes))
+        return Outcome(value, v, tuple(steps), tuple(notes), has_whitespace_issue(v))
 
 
 def date_readings(value: str, target_format: str) -> list[str]:
