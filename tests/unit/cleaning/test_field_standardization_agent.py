@@ -313,3 +313,17 @@ def test_preview_pass_predicts_the_writing_pass() -> None:
 def test_bad_parameters_are_refused(raw: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         FieldStandardization().parse_params(raw)
+
+
+def test_no_cell_becomes_null_and_null_tokens_are_not_touched() -> None:
+    # "   " would be empty once trimmed: it stays as it is. N/A, n/a and NA
+    # are read as nulls by the source; the agent changes none of them (the
+    # chain writes a null as an empty cell).
+    r = run_fs(b"v,w\n   ,N/A\nx ,n/a\nX,NA\nx,N/A\n", case_strategy="uppercase")
+    assert r.column("v") == ["   ", "X", "X", "X"]
+    assert r.column("w") == ["", "", "", ""]
+    rules = r.run.tallies["field-standardization"].rules
+    assert {column for _, column in rules} == {"v"}
+    assert all(t.nulled == 0 for t in rules.values())
+    post = r.data["standardization_analysis"]["post_standardization"]["column_analysis"]["v"]
+    assert post["whitespace_issues"] == 1  # the blank cell, reported, not emptied
