@@ -182,6 +182,11 @@ def test_findings_ids_and_card(result: Result) -> None:
     )
     for item in tree["issues"] + tree["row_level_issues"]:
         assert item["issue_type"] in ISSUE_TYPES
+    rec_ids = [r["recommendation_id"] for r in tree["recommendations"]]
+    assert len(rec_ids) == len(set(rec_ids))
+    recs = {r["recommendation_id"]: r for r in tree["recommendations"]}
+    when = recs["rec_standardization_when"]
+    assert when["priority"] == "high" and when["actions"] == ["decide_date_order", "review_dates"]
     summary = tree["issue_summary"]
     assert summary["total_issues"] == tree["summary_metrics"]["total_issues"]
     assert summary["by_severity"] == {"info": summary["total_issues"] - 2, "warning": 2}
@@ -243,3 +248,15 @@ def test_sheet_matches_the_json(result: Result) -> None:
         score["metrics"]["standardization_effectiveness"] / 100
     )
     assert side["Quality Status"] == data["quality_status"]
+
+
+def test_thresholds_come_from_the_parameters() -> None:
+    lazy = {"case_strategy": "none", "trim_whitespace": False, "normalize_internal_spacing": False}
+    ids = {a["alert_id"] for a in run_fs(DATA, **lazy).tree["alerts"]}
+    assert {"alert_standardization_low_improvement", "alert_standardization_quality"} <= ids
+    lenient = run_fs(DATA, good_threshold=0, excellent_threshold=0, **lazy).tree
+    ids = {a["alert_id"] for a in lenient["alerts"]}
+    assert not {"alert_standardization_low_improvement", "alert_standardization_quality"} & ids
+    assert lenient["data"]["quality_status"] == "excellent"
+    weighted = run_fs(DATA, data_retention_weight=0, column_retention_weight=0, **lazy).tree
+    assert weighted["data"]["standardization_score"]["overall_score"] == 0.0

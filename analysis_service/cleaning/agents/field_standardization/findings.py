@@ -53,7 +53,7 @@ ALERTS: tuple[AlertRule[F, D, P], ...] = (
             if any(f.variation_pct >= 2 * HIGH_VARIATION_PCT for f in s.fields)
             else Severity.MEDIUM
         ),
-        message=f"{{n}} column(s) had case or whitespace variations in at least "
+        message=f"{{n}} column(s) had case or whitespace variations amounting to at least "
         f"{HIGH_VARIATION_PCT:g}% of their values: {{names}}",
         recommendation="Fix the spellings where the data is entered; every change is listed "
         "in the row-level issues",
@@ -129,8 +129,8 @@ ALERTS: tuple[AlertRule[F, D, P], ...] = (
         category="format",
         severity=Severity.LOW,
         values=_total(lambda f: left_dates(f) + f.note("unit_unmatched")),
-        message="{total} value(s) in {n} column(s) are no valid date or no '<number> <unit>' "
-        "of unit_mappings and were left as they are: {names}",
+        message="{total} value(s) in {n} column(s) are not valid dates or not '<number> <unit>' "
+        "with a unit of unit_mappings and were left as they are: {names}",
         recommendation="See the format_violation row-level issues",
     ),
     AlertRule(
@@ -156,7 +156,8 @@ ISSUES: tuple[IssueRule[F, P], ...] = (
         "high_variation",
         high_variation,
         Severity.MEDIUM,
-        "'{column}' had case or whitespace variations in {f.variation_pct:.1f}% of its values",
+        "'{column}' had {f.pre.variations} case or whitespace variation(s) over "
+        "{f.pre.total_non_null_values} values ({f.variation_pct:.1f}%)",
         extras=lambda f, p: {"variation_percentage": f.variation_pct},
     ),
     IssueRule(
@@ -183,8 +184,8 @@ ISSUES: tuple[IssueRule[F, P], ...] = (
         "format_violation",
         lambda f, p: left_dates(f) + f.note("unit_unmatched") > 0,
         Severity.LOW,
-        "'{column}' has values that are no valid date or no '<number> <unit>' of "
-        "unit_mappings; left as they are",
+        "'{column}' has values that are not valid dates or not '<number> <unit>' with a "
+        "unit of unit_mappings; left as they are",
         extras=lambda f, p: {
             "invalid_dates": f.note("invalid_date"),
             "not_dates": f.note("not_a_date"),
@@ -310,13 +311,13 @@ COLUMN_ACTIONS: tuple[ColumnAction, ...] = (
     ColumnAction(
         "review_dates",
         lambda f, p: left_dates(f) > 0,
-        "{n_dates} value(s) of this date column are no valid date",
+        "{n_dates} value(s) of this date column are not valid dates",
         Priority.MEDIUM,
     ),
     ColumnAction(
         "extend_unit_mappings",
         lambda f, p: f.note("unit_unmatched") > 0,
-        "{n_units} value(s) are no '<number> <unit>' with a unit of unit_mappings",
+        "{n_units} value(s) are not '<number> <unit>' with a unit of unit_mappings",
         Priority.MEDIUM,
     ),
     ColumnAction(

@@ -81,22 +81,31 @@ def row_evidence(report: PassReport, params: StandardizationParams) -> list[RowE
     return out
 
 
+#: the per-column actions that also become a ``rec_standardization_<column>``
+_PER_COLUMN = ("decide_date_order", "review_dates", "extend_unit_mappings")
+
+
 def _column_recommendations(
     fields: Sequence[ColumnFacts], params: StandardizationParams, ids: IdSequence, agent_id: str
 ) -> list[Recommendation]:
-    out = []
+    """One ``rec_standardization_<column>`` per column with values left as
+    they are (its reasons joined, its most urgent priority)."""
+    by_column: dict[str, list[dict[str, str]]] = {}
     for row in column_actions(tuple(fields), params):
-        if row["action"] not in ("decide_date_order", "review_dates", "extend_unit_mappings"):
-            continue
+        if row["action"] in _PER_COLUMN:
+            by_column.setdefault(row["column"], []).append(row)
+    out = []
+    for column, rows in by_column.items():
+        priority = min((Priority(r["priority"]) for r in rows), key=lambda x: x.rank)
         out.append(
             Recommendation(
-                ids.recommendation(row["column"]),
+                ids.recommendation(column),
                 agent_id,
-                row["column"],
-                Priority(row["priority"]),
-                f"{row['column']}: {row['reason']}",
+                column,
+                priority,
+                f"{column}: " + "; ".join(r["reason"] for r in rows),
                 "1 week",
-                {"action": row["action"]},
+                {"actions": [r["action"] for r in rows]},
             )
         )
     return out
