@@ -39,6 +39,9 @@ def test_units_are_exact_decimals_and_whole_values() -> None:
 
 def test_case_options() -> None:
     assert apply_case("aNNa smith", "titlecase") == "Anna Smith"
+    assert apply_case("o'brien, DON'T; i'm 3rd jean-luc", "titlecase") == (
+        "O'Brien, Don't; I'm 3rd Jean-Luc"
+    )
     assert apply_case("x", "uppercase") == "X"
     assert apply_case("AbC", "none") == "AbC"
 

@@ -83,8 +83,29 @@ def apply_case(value: str, strategy: str) -> str:
     if strategy == "uppercase":
         return value.upper()
     if strategy == "titlecase":
-        return value.title()
+        return _WORD.sub(_title_word, value)
     return value
+
+
+#: a word: letters and digits, with inner apostrophes (o'brien, don't)
+_CONTRACTIONS = frozenset({"m", "ll", "ve", "re", "d", "s", "t"})
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+
+def _title_word(m: re.Match[str]) -> str:
+    """First letter up, the rest down; after an apostrophe that follows a
+    single letter too (O'Brien, D'Angelo) but not otherwise (Don't, and
+    "3rd" stays "3rd", unlike str.title's "Don'T" and "3Rd")."""
+    word = m.group(0)
+    head, tail = word[:2], word[2:]
+    if (
+        len(word) > 2
+        and head[1] in "'\u2019"
+        and head[0].isalpha()
+        and tail.casefold() not in _CONTRACTIONS
+    ):
+        return head[0].upper() + head[1] + tail[:1].upper() + tail[1:].lower()
+    return word[:1].upper() + word[1:].lower()
 
 
 @dataclass
