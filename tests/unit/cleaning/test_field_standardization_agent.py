@@ -303,6 +303,7 @@ def test_preview_pass_predicts_the_writing_pass() -> None:
         {"date_convention": "ymd"},
         {"target_date_format": "%Y"},
         {"target_date_format": "date"},
+        {"target_date_format": "%A %d %B"},
         {"synonym_mappings": {"c": {"x": ""}}},
         {"synonym_mappings": {"c": {"x": "A", "X": "B"}}},
         {"synonym_mappings": {"c": ["x"]}},

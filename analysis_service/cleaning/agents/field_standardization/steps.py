@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -148,19 +148,20 @@ def date_readings(value: str, target_format: str) -> list[str]:
 
 
 def check_date_format(target_format: str) -> None:
-    """Refuses a target format that would write two different dates the
-    same way (it would destroy data): day, month and year must all show."""
-    base = date(2024, 1, 2)
-    others = (date(2024, 1, 3), date(2024, 2, 2), date(2025, 1, 2))
+    """Refuses a target format that would lose the date (it would destroy
+    data): the text it writes must read back as the same day."""
+    samples = (date(2024, 1, 2), date(2024, 12, 31), date(1999, 7, 4))
     try:
-        written = base.strftime(target_format)
-        if not target_format.strip() or any(d.strftime(target_format) == written for d in others):
-            raise ValueError
+        ok = bool(target_format.strip()) and all(
+            datetime.strptime(d.strftime(target_format), target_format).date() == d for d in samples
+        )
     except ValueError:
+        ok = False
+    if not ok:
         raise ValueError(
-            f"target_date_format {target_format!r} must write day, month and year "
-            "(for example %Y-%m-%d)"
-        ) from None
+            f"target_date_format {target_format!r} must write day, month and year so that "
+            "the date reads back (for example %Y-%m-%d)"
+        )
 
 
 def synonym_table(raw: Mapping[str, Any]) -> dict[str, dict[str, str]]:
