@@ -345,6 +345,48 @@ _TYPES = (
         )
     ),
     # --- end quarantine-agent
+    # --- field-standardization (clean-my-data) ---
+    IssueType(
+        "inconsistent_format",
+        "Value spelled or formatted unlike its column's standard",
+        "Use the standardised value (case, spacing, synonym, unit or date format)",
+        "field-standardization",
+    ),
+    IssueType(
+        "ambiguous_date",
+        "Date whose day/month order cannot be decided",
+        "Find the source's date order and set date_convention to dmy or mdy",
+        "field-standardization",
+    ),
+    IssueType(
+        "field_standardized",
+        "Values standardised",
+        "Check the rewritten values; fix the spellings at the source",
+        "field-standardization",
+    ),
+    IssueType(
+        "high_variation",
+        "Many case or whitespace variations",
+        "Standardise the spellings where the data is entered",
+        "field-standardization",
+    ),
+    IssueType(
+        "case_variations_remaining",
+        "Values still spelled in several cases",
+        "Run field-standardization with case_strategy most_frequent",
+        "field-standardization",
+    ),
+    IssueType(
+        "whitespace_remaining",
+        "Values still with extra whitespace",
+        "Run field-standardization with trim_whitespace and normalize_internal_spacing",
+        "field-standardization",
+    ),
+    IssueType(
+        "standardization_saturated",
+        "Too many distinct spellings to unify all",
+        "Standardise this high-cardinality column at the source",
+    ),
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

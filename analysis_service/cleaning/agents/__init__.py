@@ -11,6 +11,7 @@ def register_all() -> None:
     from analysis_service.cleaning.agents.cleanse_previewer import CleansePreviewer
     from analysis_service.cleaning.agents.cleanse_writeback import CleanseWriteback
     from analysis_service.cleaning.agents.duplicate_resolver import DuplicateResolver
+    from analysis_service.cleaning.agents.field_standardization import FieldStandardization
     from analysis_service.cleaning.agents.null_handler import NullHandler
     from analysis_service.cleaning.agents.outlier_remover import OutlierRemover
     from analysis_service.cleaning.agents.quarantine_agent import QuarantineAgent
@@ -19,6 +20,7 @@ def register_all() -> None:
     for agent in (
         CleansePreviewer(),
         QuarantineAgent(),
+        FieldStandardization(),
         DuplicateResolver(),
         NullHandler(),
         OutlierRemover(),

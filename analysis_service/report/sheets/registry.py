@@ -23,6 +23,7 @@ from analysis_service.report.sheets import (
     coverage,
     drift,
     duplicates,
+    field_standardization,
     profiler,
     quarantine,
     readiness,
@@ -50,6 +51,9 @@ def agent_sheets() -> dict[str, AgentSheet]:
         # clean-my-data, in upstream's sheet order
         AgentSheet("cleanse-previewer", cleanse_preview.TITLE, 100, cleanse_preview.write),
         AgentSheet("duplicate-resolver", duplicates.TITLE, 140, duplicates.write),
+        AgentSheet(
+            "field-standardization", field_standardization.TITLE, 150, field_standardization.write
+        ),
         AgentSheet("cleanse-writeback", cleanse_writeback.TITLE, 160, cleanse_writeback.write),
         AgentSheet("quarantine-agent", quarantine.TITLE, 170, quarantine.write),
     )

@@ -161,13 +161,13 @@ def test_random_csv_never_loses_a_row(rows: list[tuple[str, str]], batch_rows: i
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["id", "qty"])
-    writer.writerows([[f"r{i}{a}", b] for i, (a, b) in enumerate(rows)] + [["dup", "1"]] * 2)
+    writer.writerows([[f"r{i}-{a}", b] for i, (a, b) in enumerate(rows)] + [["dup", "1"]] * 2)
     run, cleaned, quarantine = _run(buf.getvalue().encode(), batch_rows)
     n = len(rows) + 2
     assert run.rows_in == n == run.rows_cleaned + run.rows_quarantined
     numbers = [int(r[2]) for r in quarantine[1:]]
     kept_ids = [r[0] for r in cleaned[1:]]
-    all_ids = [f"r{i}{a}" for i, (a, _) in enumerate(rows)]
+    all_ids = [f"r{i}-{a}" for i, (a, _) in enumerate(rows)]
     kept_numbers = [all_ids.index(k) + 1 for k in kept_ids if k != "dup"] + [
         n - 1
     ] * kept_ids.count("dup")

@@ -1,7 +1,11 @@
+from decimal import Decimal
+
 from analysis_service.cleaning.agents.field_standardization.logic import (
     DateEvidence,
     SpellingTable,
+    UnitRule,
     apply_case,
+    convert_unit,
     fingerprint,
     standardize_date,
 )
@@ -16,14 +20,28 @@ def test_most_frequent_spelling_wins_and_nothing_is_lowercased() -> None:
 
 
 def test_table_is_bounded() -> None:
-    table = SpellingTable(max_keys=2)
-    for v in ["a", "b", "c", "C"]:
+    table = SpellingTable(max_spellings=2)
+    for v in ["a", "b", "c", "C", "a"]:
         table.add(v)
-    assert table.saturated and len(table.keys) == 2 and table.canonical() == {}
+    assert table.saturated and table.counts == {"a": 2, "b": 1} and table.unrecorded == 2
+    assert table.canonical() == {}
+
+
+def test_units_are_exact_decimals_and_whole_values() -> None:
+    rules = {"lb": UnitRule(Decimal("0.4536"), "kg")}
+    targets = frozenset({"kg"})
+    assert convert_unit("150 lb", rules, targets) == ("68.04 kg", "converted")
+    assert convert_unit("10LB", rules, targets) == ("4.536 kg", "converted")
+    assert convert_unit("2 kg", rules, targets) == ("2 kg", "unchanged")
+    assert convert_unit("about 3 lb", rules, targets)[1] == "unmatched"
+    assert convert_unit("3", rules, targets)[1] == "unmatched"
 
 
 def test_case_options() -> None:
     assert apply_case("aNNa smith", "titlecase") == "Anna Smith"
+    assert apply_case("o'brien, DON'T; i'm 3rd jean-luc", "titlecase") == (
+        "O'Brien, Don't; I'm 3rd Jean-Luc"
+    )
     assert apply_case("x", "uppercase") == "X"
     assert apply_case("AbC", "none") == "AbC"
 

@@ -7,11 +7,13 @@ import pytest
 
 from analysis_service.agents.params import AgentParams
 from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
+from analysis_service.cleaning.agents.field_standardization.params import StandardizationParams
 from analysis_service.cleaning.agents.null_handler.params import NullParams
 from analysis_service.cleaning.agents.outlier_remover.params import OutlierParams
 from analysis_service.cleaning.agents.quarantine_agent.params import QuarantineParams
 from dqcommon.tools.clean_tool import (
     DUPLICATE_RESOLVER,
+    FIELD_STANDARDIZATION,
     NULL_HANDLER,
     OUTLIER_REMOVER,
     QUARANTINE_AGENT,
@@ -26,6 +28,7 @@ from dqcommon.tools.model import AgentDef
         (NULL_HANDLER, NullParams),
         (OUTLIER_REMOVER, OutlierParams),
         (QUARANTINE_AGENT, QuarantineParams),
+        (FIELD_STANDARDIZATION, StandardizationParams),
     ],
 )
 def test_params_match_catalog(agent: AgentDef, params: type[AgentParams]) -> None:
