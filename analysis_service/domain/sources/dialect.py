@@ -109,18 +109,11 @@ def _records(text: str, delimiter: str, quotechar: str, escapechar: str | None) 
     return records
 
 
-def sniff_dialect(head: str, *, complete: bool) -> tuple[CsvDialect, list[str]]:
-    """The dialect of a CSV whose decoded start is ``head`` (the whole file
-    when ``complete``), and notes on what was decided beyond the defaults."""
-    notes: list[str] = []
-    if not complete:  # drop the last, probably cut, line
-        cut = max(head.rfind("\n"), head.rfind("\r"))
-        if cut > 0:
-            head = head[: cut + 1]
-    lineterminator = _line_terminator(head)
-    quotechar = _quotechar(head)
+def _best_delimiter(
+    head: str, first_line: str, quotechar: str
+) -> tuple[_Candidate | None, dict[str, list[list[str]]], str | None]:
+    """The most consistent delimiter under ``quotechar``, its records, the escape."""
     escapechar = _escapechar(head, quotechar)
-    first_line = re.split(r"\r\n|\r|\n", head, maxsplit=1)[0]
     header_counts = _header_counts(first_line, quotechar)
     candidates: list[_Candidate] = []
     chosen_records: dict[str, list[list[str]]] = {}
@@ -137,11 +130,36 @@ def sniff_dialect(head: str, *, complete: bool) -> tuple[CsvDialect, list[str]]:
             _Candidate(delimiter, width, consistency, header_counts[delimiter], order)
         )
         chosen_records[delimiter] = records
-    if candidates:
-        best = max(candidates, key=lambda c: (c.consistency, c.header_count, -c.order))
-        delimiter = best.delimiter
-    else:
-        delimiter = ","
+    if not candidates:
+        return None, chosen_records, escapechar
+    best = max(candidates, key=lambda c: (c.consistency, c.header_count, -c.order))
+    return best, chosen_records, escapechar
+
+
+def sniff_dialect(head: str, *, complete: bool) -> tuple[CsvDialect, list[str]]:
+    """The dialect of a CSV whose decoded start is ``head`` (the whole file
+    when ``complete``), and notes on what was decided beyond the defaults."""
+    notes: list[str] = []
+    if not complete:  # drop the last, probably cut, line
+        cut = max(head.rfind("\n"), head.rfind("\r"))
+        if cut > 0:
+            head = head[: cut + 1]
+    lineterminator = _line_terminator(head)
+    quotechar = _quotechar(head)
+    first_line = re.split(r"\r\n|\r|\n", head, maxsplit=1)[0]
+    best, chosen_records, escapechar = _best_delimiter(head, first_line, quotechar)
+    if quotechar == "'":
+        # Single quotes win only if they explain the rows better than double
+        # quotes do: an apostrophe in text ("'; DROP TABLE t") is not quoting.
+        plain, plain_records, plain_escape = _best_delimiter(head, first_line, '"')
+        if plain is not None and (best is None or plain.consistency >= best.consistency):
+            best, chosen_records, escapechar, quotechar = (
+                plain,
+                plain_records,
+                plain_escape,
+                '"',
+            )
+    delimiter = best.delimiter if best is not None else ","
     decimal = "."
     if delimiter != "," and delimiter in chosen_records:
         comma = point = 0

@@ -229,3 +229,15 @@ def test_keep_na_text_leaves_na_spellings_as_text_and_only_empty_cells_null():
     table = open_table([data], options=SourceOptions(keep_na_text=True))
     column = next(iter(table)).frame["v"]
     assert [None if pd.isna(v) else v for v in column] == ["NA", "null", None, "N/A", None]
+
+
+def test_an_apostrophe_in_text_is_not_taken_for_a_quote_character():
+    from analysis_service.domain.sources import open_table
+
+    table = open_table([b"a,b,c\n,'; DROP TABLE t,'; DROP TABLE t\n"])
+    assert table.stats.dialect is not None and table.stats.dialect.quotechar == '"'
+    row = next(iter(table)).frame.iloc[0]
+    assert list(row[1:]) == ["'; DROP TABLE t", "'; DROP TABLE t"]
+    quoted = open_table([b"name,city\n'Ann','Paris'\n'Bob','Lyon, FR'\n"])
+    assert quoted.stats.dialect is not None and quoted.stats.dialect.quotechar == "'"
+    assert list(next(iter(quoted)).frame.iloc[1]) == ["Bob", "Lyon, FR"]
