@@ -17,7 +17,15 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from analysis_service.report.sheets import coverage, drift, profiler, readiness, risk
+from analysis_service.report.sheets import (
+    coverage,
+    drift,
+    null_handler,
+    outlier_remover,
+    profiler,
+    readiness,
+    risk,
+)
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
 
@@ -37,5 +45,8 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("score-risk", risk.TITLE, 30, risk.write),
         AgentSheet("readiness-rater", readiness.TITLE, 40, readiness.write),
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
+        # --- cleaning agents (branch c8-nullout) ---
+        AgentSheet("null-handler", null_handler.TITLE, 110, null_handler.write),
+        AgentSheet("outlier-remover", outlier_remover.TITLE, 120, outlier_remover.write),
     )
     return {sheet.agent_id: sheet for sheet in sheets}
