@@ -82,7 +82,7 @@ def test_backward_fill_past_its_bound_keeps_the_oldest_nulls(
     assert "1 null(s) had no value within 2 held rows" in note
 
 
-KNN = b"x,y,z\n1,10,a\n2,20,b\n3,30,c\n10,100,d\n2,,e\n,,f\n"
+KNN = b"id,x,y,z\n1,1,10,a\n2,2,20,b\n3,3,30,c\n4,10,100,d\n5,2,,e\n6,,,f\n"
 
 
 def test_knn_on_a_small_file_with_a_known_answer() -> None:
@@ -92,12 +92,14 @@ def test_knn_on_a_small_file_with_a_known_answer() -> None:
     # row 5 has no other number: the sample median of y (10, 20, 30, 100) -> 25
     assert ran.column("y") == ["10", "20", "30", "100", "15", "25"]
     assert ran.column("x") == ["1", "2", "3", "10", "2", ""]
+    assert ran.column("id") == ["1", "2", "3", "4", "5", "6"]
     _accounted(ran)
     analysis = ran.result["data"]["null_analysis"]
     assert analysis["knn_sample"] == {
         "sample_rows": 4,
         "complete_rows": 4,
         "columns": ["x", "y"],
+        "excluded_identifier_columns": ["id"],  # a row id says nothing about y
         "neighbours": 2,
     }
     note = analysis["null_summary"]["y"]["notes"]

@@ -29,8 +29,11 @@ from analysis_service.cleaning.agents.null_handler.fill import (
     ForwardFill,
     missing_mask,
 )
-from analysis_service.cleaning.agents.null_handler.knn import KnnImputer, number
-from analysis_service.cleaning.agents.null_handler.logic import format_number, validate_strategies
+from analysis_service.cleaning.agents.null_handler.knn import KnnImputer
+from analysis_service.cleaning.agents.null_handler.logic import (
+    format_number,
+    validate_strategies,
+)
 from analysis_service.cleaning.agents.null_handler.observer import NullObserver
 from analysis_service.cleaning.agents.null_handler.params import NullParams
 from analysis_service.cleaning.agents.null_handler.rules import (
@@ -47,6 +50,7 @@ from analysis_service.cleaning.model import (
     CleaningAgent,
     Removed,
 )
+from analysis_service.cleaning.numbers import numeric_cells
 
 _STATS = ("mean", "median", "mode")
 
@@ -69,6 +73,32 @@ class NullPlan:
 
 def _text(v: Any) -> str | None:
     return None if v is None or v is pd.NA else str(v)
+
+
+def _numbers(column: pd.Series, missing: np.ndarray) -> list[float | None]:
+    """The column's numbers (None for a missing or non-numeric cell)."""
+    mask, values, _ = numeric_cells(column)
+    out: list[float | None] = [None] * len(column)
+    for i, x in zip(
+        np.flatnonzero(mask & ~missing).tolist(), values[~missing[mask]].tolist(), strict=True
+    ):
+        out[i] = x
+    return out
+
+
+def _write(frame: pd.DataFrame, rows: np.ndarray, changes: list[Change]) -> None:
+    """Puts the changes' new values into ``frame`` (one column at a time)."""
+    by_column: dict[str, list[Change]] = {}
+    for change in changes:
+        by_column.setdefault(change.column, []).append(change)
+    for c, group in by_column.items():
+        values = [_text(v) for v in frame[c].tolist()]
+        for change in group:
+            for i, a in zip(
+                np.searchsorted(rows, change.row_index).tolist(), change.after, strict=True
+            ):
+                values[i] = a
+        frame[c] = pd.array(values, dtype="string")
 
 
 class _Applier:
@@ -101,7 +131,12 @@ class _Applier:
         if p.params.global_strategy == "drop_rows":
             for m in missing.values():
                 remove |= m
-        knn = self._knn(frame, missing, remove, batch.row_index)
+        texts = {
+            c: [_text(v) for v in frame[c].tolist()]
+            for c in p.strategies
+            if c not in p.not_applied and p.strategies[c] != "drop_column"
+        }
+        knn = self._knn(frame, texts, missing, remove, batch.row_index)
         for c, strategy in p.strategies.items():
             if strategy in ("drop_column", "backward_fill") or c in p.not_applied:
                 continue
@@ -109,19 +144,23 @@ class _Applier:
             if strategy == "knn_imputation":
                 changes.extend(knn.get(c, []))
                 continue
-            values = [None if missing[c][i] else v for i, v in enumerate(frame[c].tolist())]
+            values = [None if missing[c][i] else v for i, v in enumerate(texts[c])]
             if strategy == "forward_fill":
                 filled = self.ffill[c].fill(values)
             else:
                 filled = [p.fills.get(c) if v is None else v for v in values]
             idx = [i for i in np.flatnonzero(m).tolist() if filled[i] is not None]
             if idx:
-                changes.append(self._set(frame, c, idx, [filled[i] for i in idx], strategy, batch))
-        for change in changes:
-            col = frame.columns.get_loc(change.column)
-            pos = np.searchsorted(batch.row_index, change.row_index)
-            for i, a in zip(pos.tolist(), change.after, strict=True):
-                frame.iat[i, col] = a
+                changes.append(
+                    Change(
+                        RULE_FILL.format(strategy=strategy),
+                        c,
+                        batch.row_index[idx],
+                        [texts[c][i] for i in idx],
+                        [filled[i] for i in idx],
+                    )
+                )
+        _write(frame, batch.row_index, changes)
         frame = frame.drop(columns=list(p.dropped))
         kept = CleanBatch(frame, batch.row_index).take(~remove)
         removed: tuple[Removed, ...] = ()
@@ -136,21 +175,10 @@ class _Applier:
             changes.extend(more)
         return BatchResult(kept, tuple(changes), removed)
 
-    @staticmethod
-    def _set(
-        frame: pd.DataFrame,
-        c: str,
-        idx: list[int],
-        after: list[str | None],
-        strategy: str,
-        batch: CleanBatch,
-    ) -> Change:
-        before = [_text(frame[c].iat[i]) for i in idx]
-        return Change(RULE_FILL.format(strategy=strategy), c, batch.row_index[idx], before, after)
-
     def _knn(
         self,
         frame: pd.DataFrame,
+        texts: dict[str, list[str | None]],
         missing: dict[str, np.ndarray],
         remove: np.ndarray,
         rows: np.ndarray,
@@ -162,14 +190,15 @@ class _Applier:
             return {}
         k = self.plan.params.knn_neighbors
         numeric = {
-            c: [None if missing[c][i] else number(_text(v)) for i, v in enumerate(frame[c])]
+            c: _numbers(frame[c], missing[c])
             for c in imputer.columns
+            if c not in imputer.identifiers or c in targets
         }
         out: dict[str, list[Change]] = {}
         for c in targets:
             found: dict[str, tuple[list[int], list[str]]] = {}
             for i in np.flatnonzero(missing[c] & ~remove).tolist():
-                row = [numeric[x][i] for x in imputer.columns]
+                row = [numeric[x][i] if x in numeric else None for x in imputer.columns]
                 got = imputer.impute(row, c, k)
                 if got is None:
                     continue
@@ -178,7 +207,7 @@ class _Applier:
                 entry[0].append(i)
                 entry[1].append(format_number(got[0]))
             out[c] = [
-                Change(rule, c, rows[idx], [_text(frame[c].iat[i]) for i in idx], after)
+                Change(rule, c, rows[idx], [texts[c][i] for i in idx], after)
                 for rule, (idx, after) in found.items()
             ]
         return out
@@ -203,7 +232,8 @@ class NullHandler(CleaningAgent[NullParams]):
         }
         fills: dict[str, str] = {}
         not_applied: dict[str, str] = {}
-        knn = KnnImputer.of(observer.knn) if observer.knn is not None else None
+        knn_targets = [c for c, s in strategies.items() if s == "knn_imputation"]
+        knn = KnnImputer.of(observer.knn, knn_targets) if observer.knn is not None else None
         for c, s in strategies.items():
             ev, st = observer.evidence[c], observer.stats[c]
             if s in ("mean", "median") and not ev.is_numeric():

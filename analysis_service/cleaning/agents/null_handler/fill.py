@@ -89,6 +89,21 @@ class Edges:
             self.tail_exact = False
             self._push(self.tail, kind)
 
+    def add_many(self, kinds: list[str | None]) -> None:
+        """A batch of cells in order; only the cells before the column's
+        first value and after its last one are looked at."""
+        values = [i for i, k in enumerate(kinds) if k is None]
+        if not values:
+            for k in kinds:
+                self.add(k)
+            return
+        if not self.started:
+            for k in kinds[: values[0]]:
+                self.add(k)
+        self.add(None)
+        for k in kinds[values[-1] + 1 :]:
+            self.add(k)
+
     @staticmethod
     def _count(runs: Run, placeholders: frozenset[str]) -> int:
         n = 0
@@ -151,15 +166,20 @@ class BackwardFill:
         frame = batch.frame.iloc[:upto].copy()
         changes = []
         for c, m in masks.items():
-            filled = batch.frame[c].astype(object).where(~m, None).bfill()
-            rows = [i for i in np.flatnonzero(m[:upto]).tolist() if _text(filled.iat[i])]
+            text = [_text(v) for v in batch.frame[c].tolist()]
+            filled = pd.Series(
+                [None if m[i] else v for i, v in enumerate(text)], dtype=object
+            ).bfill()
+            after_all = [_text(v) for v in filled.tolist()]
+            rows = [i for i in np.flatnonzero(m[:upto]).tolist() if after_all[i] is not None]
             if not rows:
                 continue
-            before = [_text(batch.frame[c].iat[i]) for i in rows]
-            after = [_text(filled.iat[i]) for i in rows]
-            col = frame.columns.get_loc(c)
+            before = [text[i] for i in rows]
+            after = [after_all[i] for i in rows]
+            values = text[:upto]
             for i, a in zip(rows, after, strict=True):
-                frame.iat[i, col] = a
+                values[i] = a
+            frame[c] = pd.array(values, dtype="string")
             changes.append(Change(self.rule, c, batch.row_index[rows], before, after))
         rest = CleanBatch(batch.frame.iloc[upto:].reset_index(drop=True), batch.row_index[upto:])
         self.held = rest if rest.num_rows else None

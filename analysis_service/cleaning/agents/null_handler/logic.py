@@ -17,21 +17,20 @@ strategy only) and at most ``max_distinct`` spellings for the mode.
 from __future__ import annotations
 
 import math
-import random
 import re
-from array import array
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
+from analysis_service.cleaning.numbers import INTEGER, NUMBER, Reservoir, numeric_cells
 from dqcommon.tools.null_strategies import NULL_STRATEGIES, column_strategy_problems
 
 SENTINELS = ("na", "n/a", "null", "none", "nan", "-", "?", "missing", "undefined", "empty", "--")
 STRATEGIES = NULL_STRATEGIES
-NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-_INT = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(NUMBER, re.ASCII)
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 _PUNCT = re.compile(r"^[^\w\s]+$")
 _BOOLS = frozenset({"true", "false", "yes", "no"})
@@ -43,6 +42,18 @@ def validate_strategies(column_strategies: dict[str, str], fill_values: dict[str
     problems = column_strategy_problems(column_strategies, fill_values)
     if problems:
         raise ValueError("; ".join(f"{column}: {what}" for column, what in problems))
+
+
+def number(value: str | None) -> float | None:
+    """The float of one numeric cell (the same reading as
+    :func:`~analysis_service.cleaning.numbers.numeric_cells`), else None."""
+    if value is None:
+        return None
+    v = value.strip()
+    if not _NUMBER.fullmatch(v):
+        return None
+    x = float(v)
+    return x if math.isfinite(x) else None
 
 
 def is_sentinel(value: str) -> bool:
@@ -61,21 +72,34 @@ class ColumnEvidence:
     sentinels: Counter[str] = field(default_factory=Counter)
 
     def add(self, value: str | None) -> None:
-        if value is None:
+        if value is not None:
+            self.add_many(pd.Series([value], dtype="string"))
+
+    def add_many(self, column: pd.Series, numeric: np.ndarray | None = None) -> None:
+        """The non-null cells of ``column`` (``numeric``: their number mask
+        from :func:`~analysis_service.cleaning.numbers.numeric_cells`)."""
+        col = column.dropna().astype("string")
+        if not len(col):
             return
-        self.non_null += 1
-        v = value.strip()
-        if v.lower() in SENTINELS or v == "":
-            self.sentinels[value] += 1
-        elif NUMBER.match(v):
-            self.numeric += 1
-            self.integers += bool(_INT.match(v))
-        elif _DATE.match(v):
-            self.dates += 1
-        elif v.lower() in _BOOLS:
-            self.booleans += 1
-        elif _PUNCT.match(v):
-            self.punctuation_other += 1
+        self.non_null += len(col)
+        text = col.str.strip()
+        sent = (text.str.lower().isin(SENTINELS) | (text == "")).to_numpy(dtype=bool)
+        if sent.any():
+            self.sentinels.update(col[sent].value_counts().to_dict())
+        if numeric is None:
+            numeric = numeric_cells(col)[0]
+        numeric = numeric & ~sent
+        self.numeric += int(numeric.sum())
+        self.integers += int(text[numeric].str.fullmatch(INTEGER).sum())
+        rest = text[~numeric & ~sent]
+        for value, n in rest.value_counts().items():
+            v = str(value)
+            if _DATE.match(v):
+                self.dates += int(n)
+            elif v.lower() in _BOOLS:
+                self.booleans += int(n)
+            elif _PUNCT.match(v):
+                self.punctuation_other += int(n)
 
     @property
     def others(self) -> int:
@@ -113,47 +137,54 @@ class ColumnEvidence:
         return "String"
 
 
-@dataclass
 class NumericStats:
-    """Exact sums; values exact up to ``cap`` then a uniform reservoir."""
+    """Exact sums; values exact up to ``cap`` then a seeded reservoir
+    (:class:`~analysis_service.cleaning.numbers.Reservoir`); at most
+    ``max_distinct`` spellings counted for the mode."""
 
-    cap: int = 1_000_000
-    seed: int = 0
-    keep_counts: bool = True
-    max_distinct: int = 10_000
-    values: array[float] = field(default_factory=lambda: array("d"))
-    seen: int = 0
-    total: float = 0.0
-    total_sq: float = 0.0
-    counts: Counter[str] = field(default_factory=Counter)
+    def __init__(
+        self,
+        cap: int = 1_000_000,
+        seed: int = 0,
+        *,
+        keep_counts: bool = True,
+        max_distinct: int = 10_000,
+    ) -> None:
+        self.sample = Reservoir(cap, seed)
+        self.keep_counts = keep_counts
+        self.max_distinct = max_distinct
+        self.total = 0.0
+        self.total_sq = 0.0
+        self.counts: Counter[str] = Counter()
 
-    def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
+    @property
+    def seen(self) -> int:
+        return self.sample.seen
 
     def add(self, value: str | None) -> None:
-        if value is None:
+        if value is not None:
+            self.add_many(pd.Series([value], dtype="string"))
+
+    def add_many(self, column: pd.Series, numbers: np.ndarray | None = None) -> None:
+        """The non-null cells of ``column`` (``numbers``: their numeric
+        values, when already parsed)."""
+        col = column.dropna()
+        if self.keep_counts and len(col):
+            for value, n in col.value_counts().items():
+                v = str(value)
+                if v in self.counts or len(self.counts) < self.max_distinct:
+                    self.counts[v] += int(n)
+        if numbers is None:
+            numbers = numeric_cells(col)[1]
+        if not len(numbers):
             return
-        if self.keep_counts and (value in self.counts or len(self.counts) < self.max_distinct):
-            self.counts[value] += 1
-        v = value.strip()
-        if not NUMBER.match(v):
-            return
-        x = float(v)
-        if not math.isfinite(x):
-            return
-        self.seen += 1
-        self.total += x
-        self.total_sq += x * x
-        if len(self.values) < self.cap:
-            self.values.append(x)
-        else:
-            j = self._rng.randrange(self.seen)
-            if j < self.cap:
-                self.values[j] = x
+        self.total += float(numbers.sum())
+        self.total_sq += float((numbers * numbers).sum())
+        self.sample.extend(numbers)
 
     @property
     def exact(self) -> bool:
-        return self.seen <= self.cap
+        return self.sample.exact
 
     def mean(self) -> float | None:
         return self.total / self.seen if self.seen else None
@@ -165,7 +196,8 @@ class NumericStats:
         return math.sqrt(max(self.total_sq / self.seen - m * m, 0.0))
 
     def median(self) -> float | None:
-        return float(np.median(np.frombuffer(self.values))) if self.values else None
+        data = self.sample.array()
+        return float(np.median(data)) if len(data) else None
 
     def mode(self, exclude: Collection[str] = ()) -> str | None:
         """The most frequent spelling that is not a placeholder (ties: the

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +34,7 @@ from analysis_service.cleaning.agents.null_handler.rules import (
     SUGGESTION_SAMPLE,
 )
 from analysis_service.cleaning.model import CleanBatch
+from analysis_service.cleaning.numbers import numeric_cells
 
 CELL_EXAMPLES = 200
 MAX_PATTERNS = 10_000
@@ -79,46 +79,52 @@ class NullObserver:
         rows = batch.row_index
         na_per_row = np.zeros(n, dtype=np.int64)
         sentinel_at: list[np.ndarray] = []
-        texts: list[list[Any]] = []
         for c in self.columns:
             col = batch.frame[c]
             na = col.isna().to_numpy(dtype=bool)
             na_per_row += na
             self.na[c] += int(na.sum())
-            stripped = col.str.strip()
+            mask, numbers, text = numeric_cells(col)
             sent = (
-                (stripped.str.lower().isin(_SENTINELS) | (stripped == ""))
+                (text.str.lower().isin(_SENTINELS) | (text == ""))
                 .fillna(False)
                 .to_numpy(dtype=bool)
             )
             sentinel_at.append(sent)
-            texts.append(col.tolist())
             room = CELL_EXAMPLES - len(self.na_rows[c])
             if room > 0 and na.any():
                 self.na_rows[c].extend(rows[na][:room].tolist())
-            for i in np.flatnonzero(sent).tolist():
-                spelled = self.sentinel_rows[c].setdefault(str(col.iat[i]), [])
-                if len(spelled) < CELL_EXAMPLES:
-                    spelled.append(int(rows[i]))
-            ev, st = self.evidence[c], self.stats[c]
-            for v in col.dropna().tolist():
-                ev.add(v)
-                st.add(v)
+            if sent.any():
+                self._sentinels(c, col, sent, rows)
+            present = ~na
+            self.evidence[c].add_many(col[present], mask[present])
+            self.stats[c].add_many(col[present], numbers)
             edges = self.edges.get(c)
             if edges is not None:
-                for i, v in enumerate(col.tolist()):
-                    edges.add("" if na[i] else (str(v) if sent[i] else None))
-        self._rows(rows, na_per_row, sentinel_at, texts)
+                edges.add_many(
+                    ["" if na[i] else (str(col.iat[i]) if sent[i] else None) for i in range(n)]
+                    if (na | sent).any()
+                    else [None]
+                )
+        self._rows(rows, na_per_row, sentinel_at, batch.frame)
         if self.knn is not None:
-            for values in batch.frame.itertuples(index=False, name=None):
-                self.knn.add_row([None if v is None or v is pd.NA else str(v) for v in values])
+            self.knn.add_batch(batch.frame)
+
+    def _sentinels(self, c: str, col: pd.Series, sent: np.ndarray, rows: np.ndarray) -> None:
+        spelled = col[sent]
+        at = rows[sent]
+        for spelling in spelled.unique().tolist():
+            kept = self.sentinel_rows[c].setdefault(str(spelling), [])
+            room = CELL_EXAMPLES - len(kept)
+            if room > 0:
+                kept.extend(at[(spelled == spelling).to_numpy(dtype=bool)][:room].tolist())
 
     def _rows(
         self,
         rows: np.ndarray,
         na_per_row: np.ndarray,
         sentinel_at: list[np.ndarray],
-        texts: list[list[Any]],
+        frame: pd.DataFrame,
     ) -> None:
         width = len(self.columns)
         if not width:
@@ -126,7 +132,7 @@ class NullObserver:
         sent = np.column_stack(sentinel_at) if sentinel_at else np.zeros((len(rows), 0), bool)
         candidates = (na_per_row + sent.sum(axis=1)) > NULL_ROW_WARNING * width
         for i in np.flatnonzero(candidates).tolist():
-            spelled = tuple((j, str(texts[j][i])) for j in np.flatnonzero(sent[i]).tolist())
+            spelled = tuple((j, str(frame.iat[i, j])) for j in np.flatnonzero(sent[i]).tolist())
             key: Pattern = (int(na_per_row[i]), spelled)
             if key not in self.patterns and len(self.patterns) >= MAX_PATTERNS:
                 self.patterns_exact = False

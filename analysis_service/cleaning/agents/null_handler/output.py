@@ -62,7 +62,8 @@ def _note(plan: NullPlan, obs: NullObserver, c: str, remaining: int, tally: Any)
     if s == "knn_imputation" and plan.knn is not None:
         parts.append(
             f"KNN (k={plan.params.knn_neighbors}) on a sample of {plan.knn.sample_rows} of "
-            f"{plan.knn.complete_rows} complete rows over {', '.join(plan.knn.columns)}"
+            f"{plan.knn.complete_rows} complete rows over "
+            + ", ".join(x for x in plan.knn.columns if x not in plan.knn.identifiers)
         )
         fallback = _by_rule(tally, c).get(rules.RULE_KNN_FALLBACK, 0)
         if fallback:
@@ -309,7 +310,8 @@ def _analysis(
         analysis["knn_sample"] = {
             "sample_rows": plan.knn.sample_rows,
             "complete_rows": plan.knn.complete_rows,
-            "columns": list(plan.knn.columns),
+            "columns": [c for c in plan.knn.columns if c not in plan.knn.identifiers],
+            "excluded_identifier_columns": list(plan.knn.identifiers),
             "neighbours": plan.params.knn_neighbors,
         }
     return analysis
@@ -317,6 +319,14 @@ def _analysis(
 
 def _log(plan: NullPlan, facts: list[ColumnFacts], tally: AgentTally | None) -> list[str]:
     lines = shared.log_lines(tally)
+    if plan.knn is not None:
+        lines.append(
+            f"knn_imputation: sample of {plan.knn.sample_rows} of {plan.knn.complete_rows} "
+            "complete rows"
+        )
+    missing = sorted(set(plan.params.column_strategies) - set(plan.columns))
+    if missing:
+        lines.append(f"column_strategies name column(s) not in the input: {', '.join(missing)}")
     for f in facts:
         if f.strategy is not None and (not f.applied or f.remaining):
             lines.append(f"{f.name}: {f.note}")

@@ -22,7 +22,6 @@ import pandas as pd
 from analysis_service.agents.base import AgentOutput
 from analysis_service.cleaning.agents.outlier_remover import output
 from analysis_service.cleaning.agents.outlier_remover.logic import (
-    NUMBER,
     ColumnValues,
     Fences,
     fences,
@@ -45,6 +44,7 @@ from analysis_service.cleaning.model import (
     Removed,
     StatelessApplier,
 )
+from analysis_service.cleaning.numbers import numeric_cells
 
 
 class _Observer:
@@ -55,13 +55,10 @@ class _Observer:
 
     def consume(self, batch: CleanBatch) -> None:
         self.rows += batch.num_rows
-        rows = batch.row_index.tolist()
         for c, state in self.cols.items():
             col = batch.frame[c]
-            present = col.notna().to_numpy(dtype=bool)
-            self.non_null[c] += int(present.sum())
-            for i, v in zip(np.flatnonzero(present).tolist(), col.dropna().tolist(), strict=True):
-                state.add(str(v), rows[i])
+            self.non_null[c] += int(col.notna().sum())
+            state.add_many(col, batch.row_index)
 
 
 @dataclass(frozen=True)
@@ -96,13 +93,9 @@ class OutlierPlan:
 
 
 def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(positions of numeric cells, their values)."""
-    text = col.astype(object).where(col.notna(), "")
-    stripped = [str(v).strip() for v in text.tolist()]
-    pos = [i for i, v in enumerate(stripped) if v and NUMBER.match(v)]
-    values = np.asarray([float(stripped[i]) for i in pos], dtype=float)
-    keep = np.isfinite(values) if len(values) else np.zeros(0, bool)
-    return np.asarray(pos, dtype=np.int64)[keep], values[keep]
+    """(positions of numeric cells, their values): the observer's reading."""
+    mask, values, _ = numeric_cells(col)
+    return np.flatnonzero(mask), values
 
 
 class _Applier(StatelessApplier):
@@ -125,7 +118,8 @@ class _Applier(StatelessApplier):
             if not hit.any():
                 continue
             rows, hits = pos[hit].tolist(), values[hit].tolist()
-            before = [str(frame[col].iat[i]) for i in rows]
+            texts = frame[col].tolist()
+            before = [str(texts[i]) for i in rows]
             if strategy == "remove":
                 for i, b, x in zip(rows, before, hits, strict=True):
                     remove[i] = True
@@ -133,9 +127,9 @@ class _Applier(StatelessApplier):
             else:
                 assert info.imputation is not None
                 after = fmt(info.imputation)
-                loc = frame.columns.get_loc(col)
                 for i in rows:
-                    frame.iat[i, loc] = after
+                    texts[i] = after
+                frame[col] = pd.array(texts, dtype="string")
                 changes.append(
                     Change(RULE_IMPUTED, col, batch.row_index[rows], before, [after] * len(rows))
                 )

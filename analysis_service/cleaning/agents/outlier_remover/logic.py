@@ -13,16 +13,14 @@ Imputation values (mean / median) are computed on the inliers only.
 from __future__ import annotations
 
 import math
-import random
-import re
-from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-_INT = re.compile(r"^[+-]?\d+$")
+from analysis_service.cleaning.numbers import INTEGER, Reservoir, numeric_cells
+
 #: Distinct integers whose range is at most this many times their count
 #: fill it densely (an id sequence with gaps).
 DENSE_RANGE = 2.0
@@ -31,67 +29,65 @@ CRITICAL_Z = 4.0
 CRITICAL_IQR = 3.0
 
 
-@dataclass
 class ColumnValues:
-    cap: int = 1_000_000
-    seed: int = 0
-    values: array[float] = field(default_factory=lambda: array("d"))
-    rows: array[int] = field(default_factory=lambda: array("q"))
-    seen: int = 0
-    total: float = 0.0
-    total_sq: float = 0.0
-    all_int: bool = True
-    increasing: bool = True
-    decreasing: bool = True
-    last: float | None = None
-    code_length: int | None = None
-    leading_zero: bool = False
-    codes: bool = True
+    """The numeric cells of one column (see the module docstring)."""
 
-    def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
+    def __init__(self, cap: int = 1_000_000, seed: int = 0) -> None:
+        self.sample = Reservoir(cap, seed, with_rows=True)
+        self.total = 0.0
+        self.total_sq = 0.0
+        self.all_int = True
+        self.increasing = True
+        self.decreasing = True
+        self.last: float | None = None
+        self.code_length: int | None = None
+        self.leading_zero = False
+        self.codes = True
+
+    @property
+    def seen(self) -> int:
+        return self.sample.seen
 
     def add(self, value: str | None, row: int = -1) -> None:
-        if value is None:
+        if value is not None:
+            self.add_many(pd.Series([value], dtype="string"), np.asarray([row], dtype=np.int64))
+
+    def add_many(self, column: pd.Series, rows: npt.NDArray[np.int64]) -> None:
+        """Cells of the column (nulls and text are skipped) with their rows."""
+        mask, x, text = numeric_cells(column)
+        if not len(x):
             return
-        v = value.strip()
-        if not NUMBER.match(v):
-            return
-        x = float(v)
-        if not math.isfinite(x):
-            return
-        self.seen += 1
-        self.total += x
-        self.total_sq += x * x
-        self.all_int = self.all_int and bool(_INT.match(v))
-        if self.last is not None:
-            self.increasing = self.increasing and x > self.last
-            self.decreasing = self.decreasing and x < self.last
-        self.last = x
-        if v.isdigit():
-            self.code_length = len(v) if self.code_length is None else self.code_length
-            self.codes = self.codes and len(v) == self.code_length
-            self.leading_zero = self.leading_zero or (len(v) > 1 and v[0] == "0")
-        else:
+        digits = text[mask]
+        self.total += float(x.sum())
+        self.total_sq += float((x * x).sum())
+        self.all_int = self.all_int and bool(digits.str.fullmatch(INTEGER).all())
+        seq = x if self.last is None else np.concatenate([[self.last], x])
+        steps = np.diff(seq)
+        self.increasing = self.increasing and bool((steps > 0).all())
+        self.decreasing = self.decreasing and bool((steps < 0).all())
+        self.last = float(x[-1])
+        plain = digits.str.isdigit().to_numpy(dtype=bool)
+        if not plain.all():
             self.codes = False
-        if len(self.values) < self.cap:
-            self.values.append(x)
-            self.rows.append(row)
-        else:
-            j = self._rng.randrange(self.seen)
-            if j < self.cap:
-                self.values[j] = x
-                self.rows[j] = row
+        elif self.codes:
+            lengths = digits.str.len().to_numpy()
+            if self.code_length is None:
+                self.code_length = int(lengths[0])
+            self.codes = bool((lengths == self.code_length).all())
+            self.leading_zero = self.leading_zero or bool(
+                ((lengths > 1) & digits.str.startswith("0").to_numpy(dtype=bool)).any()
+            )
+        self.sample.extend(x, rows[mask])
 
     @property
     def exact(self) -> bool:
-        return self.seen <= self.cap
+        return self.sample.exact
 
     def array(self) -> npt.NDArray[np.float64]:
-        return np.frombuffer(self.values, dtype=np.float64) if self.values else np.empty(0)
+        return self.sample.array()
 
     def row_array(self) -> npt.NDArray[np.int64]:
-        return np.frombuffer(self.rows, dtype=np.int64) if self.rows else np.empty(0, np.int64)
+        return self.sample.row_array()
 
     def identifier_like(self) -> bool:
         if self.seen == 0:
