@@ -126,8 +126,10 @@ def test_listed_identifier_column_is_checked_and_impute_keeps_rows() -> None:
     rows = ran.result["data"]["row_level_issues"]
     assert rows[0]["action_taken"] == "impute_median"
     # listed: an identifier-like column is checked too
-    ran = run_agent(OutlierRemover(), OutlierParams(target_columns=("id",)), data)
-    assert ran.result["data"]["outlier_analysis"]["numeric_columns"] == ["id"]
+    ran = run_agent(OutlierRemover(), OutlierParams(target_columns=("id", "nope")), data)
+    analysis = ran.result["data"]["outlier_analysis"]
+    assert analysis["numeric_columns"] == ["id"]
+    assert analysis["unchecked_target_columns"] == {"nope": "not in the input"}
 
 
 def test_z_score_entries_carry_the_z_score() -> None:

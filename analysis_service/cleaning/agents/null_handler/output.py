@@ -278,6 +278,9 @@ def _analysis(
         "total_columns": len(plan.columns),
         "columns_with_nulls": [f.name for f in facts],
         "total_nulls_detected": sum(f.null_count for f in facts),
+        "strategy_columns_not_found": sorted(
+            set(plan.params.column_strategies) - set(plan.columns)
+        ),
         "null_summary": {
             f.name: {
                 "null_count": f.null_count,

@@ -13,7 +13,7 @@ is quarantined (the reason names each column, value and fence); under
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -86,6 +86,8 @@ class OutlierPlan:
     outlier_rows: int
     exact: bool
     rows: int
+    #: listed target columns that were not checked, with the reason
+    unchecked: dict[str, str] = field(default_factory=dict)
 
     @property
     def fences(self) -> dict[str, Fences]:
@@ -190,18 +192,22 @@ class OutlierRemover(CleaningAgent[OutlierParams]):
     params_type = OutlierParams
 
     def observer(self, params: OutlierParams, columns: Sequence[str]) -> _Observer:
-        return _Observer(columns)
+        listed = set(params.target_columns)
+        return _Observer([c for c in columns if not listed or c in listed])
 
     def plan(self, params: OutlierParams, columns: Sequence[str], observer: Any) -> OutlierPlan:
         assert isinstance(observer, _Observer)
         out: dict[str, ColumnOutliers] = {}
         skipped = []
+        unchecked = {c: "not in the input" for c in params.target_columns if c not in columns}
         outlier_rows: list[np.ndarray] = []
         exact = True
         for c, state in observer.cols.items():
             if params.target_columns and c not in params.target_columns:
                 continue
             if state.seen == 0 or state.seen < NUMERIC_SHARE * observer.non_null[c]:
+                if c in params.target_columns:
+                    unchecked[c] = "not a numeric column"
                 continue
             if state.identifier_like() and c not in params.target_columns:
                 skipped.append(c)
@@ -212,7 +218,7 @@ class OutlierRemover(CleaningAgent[OutlierParams]):
             hit = info.fences.mask(state.array())
             outlier_rows.append(state.row_array()[hit])
         distinct = len(np.unique(np.concatenate(outlier_rows))) if outlier_rows else 0
-        return OutlierPlan(params, out, tuple(skipped), distinct, exact, observer.rows)
+        return OutlierPlan(params, out, tuple(skipped), distinct, exact, observer.rows, unchecked)
 
     def applier(self, plan: Any) -> _Applier:
         return _Applier(plan)

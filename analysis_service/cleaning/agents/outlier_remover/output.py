@@ -204,6 +204,7 @@ def build(agent: OutlierRemover, ctx: CleanContext[OutlierParams]) -> AgentOutpu
             "total_rows": plan.rows,
             "numeric_columns": list(plan.columns),
             "skipped_identifier_columns": list(plan.skipped_identifiers),
+            "unchecked_target_columns": dict(plan.unchecked),
             "rows_with_outliers": plan.outlier_rows,
             "counts_exact": plan.exact,
             "outlier_summary": {
@@ -239,7 +240,8 @@ def build(agent: OutlierRemover, ctx: CleanContext[OutlierParams]) -> AgentOutpu
             f"{c}: {info.count} outlier(s) {info.fences.threshold()} ({info.fences.method})"
             for c, info in plan.columns.items()
         ]
-        + [f"{c}: skipped (identifier-like)" for c in plan.skipped_identifiers],
+        + [f"{c}: skipped (identifier-like)" for c in plan.skipped_identifiers]
+        + [f"{c}: listed in target_columns but {why}" for c, why in plan.unchecked.items()],
         "summary": summary,
         "row_level_issues": _row_level(plan),
         **ctx.parameter_echo(),
