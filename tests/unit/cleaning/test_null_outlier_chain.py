@@ -50,3 +50,16 @@ def test_two_agents_original_rows_and_preview() -> None:
     )
     (entry,) = out.data["outlier_analysis"]["outlier_summary"]["v"]["outliers"]
     assert entry["row_index"] == 7 and entry["value"] == 900.0
+
+
+def test_a_header_only_file_gives_defined_results() -> None:
+    from tests.unit.cleaning.null_handler_helpers import run_agent
+
+    data = b"a,b\n"
+    params = NullParams(column_strategies={"a": "knn_imputation", "b": "backward_fill"})
+    nulls = run_agent(NullHandler(), params, data).result
+    assert nulls["summary_metrics"]["original_nulls"] == 0
+    assert nulls["data"]["cleaning_score"]["overall_score"] == 100.0
+    outliers = run_agent(OutlierRemover(), OutlierParams(), data).result
+    assert outliers["summary_metrics"]["original_outliers"] == 0
+    assert outliers["data"]["outlier_analysis"]["numeric_columns"] == []
