@@ -1,6 +1,10 @@
 """What every cleaning agent's result tree shares (contract §6.6-6.13):
 retention rates, the weighted score with its status, the executive card,
-the log lines from the chain's tally and the first-N row list.
+the log lines from the chain's tally and the first-N row list; and for the
+agents' ``output.py``: the reduction rate, the retention part of a score's
+``metrics``, the reduction + retention score (:func:`retention_score`),
+the alerts / issues / recommendations of an agent's rule tables
+(:func:`rule_findings`) and its :class:`Findings` (:func:`findings`).
 
 An agent's ``output.py`` builds its own ``data`` tree with these, so the
 same number is computed one way in all eight agents. Scores follow the

@@ -116,3 +116,23 @@ def test_outlier_remover_sheet_matches_the_json() -> None:
             assert amount[5] == f"impute_mean ({value:g})"
         assert side["Original Outliers"] == result["summary_metrics"]["original_outliers"]
         assert side["Identifier Columns Skipped"] == "id, code"
+
+
+def test_whole_report_and_workbook_with_both_agents() -> None:
+    from analysis_service.report import build_report, write_workbook
+
+    nulls = run_agent(NullHandler(), NullParams(column_strategies={"a": "mean"}), NULLS).output
+    outliers = run_agent(OutlierRemover(), OutlierParams(), OUTLIERS, batch_rows=256).output
+    report = build_report(
+        tool_id="clean-my-data",
+        analysis_id="c8",
+        outputs=[nulls, outliers],
+        execution_time_ms=1,
+        files={"primary": {"name": "x.csv", "size_bytes": 1}},
+    )
+    buffer = io.BytesIO()
+    write_workbook(report, buffer)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    names = book.sheetnames
+    assert names.index("Null Handler") < names.index("Outlier Remover")
+    assert names[0] == "Summary"
