@@ -16,7 +16,7 @@ from analysis_service.cleaning.agents.outlier_remover import OutlierRemover
 from analysis_service.cleaning.agents.outlier_remover.params import OutlierParams
 from analysis_service.report.sheets import null_handler, outlier_remover
 from analysis_service.report.sheets.registry import agent_sheets
-from tests.unit.cleaning.null_handler_helpers import run_agent
+from tests.unit.cleaning.agent_run import run_agent
 from tests.unit.cleaning.test_null_handler_result import DATA as NULLS
 from tests.unit.cleaning.test_outlier_remover_result import DATA as OUTLIERS
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from analysis_service.cleaning.agents.null_handler import NullHandler
 from analysis_service.cleaning.agents.null_handler.params import NullParams
-from tests.unit.cleaning.null_handler_helpers import run_agent
+from tests.unit.cleaning.agent_run import run_agent
 
 # row 2 is 4 of 5 cells null (80 %: critical null_pattern); row 1 is 1 of 5 (20 %: warning)
 DATA = b"a,b,c,d,e\n1,x,p,-,u\n2,,q,-,v\n,,,?,w\n4,y,r,-,u\n5,x,s,-,v\n"

@@ -8,7 +8,7 @@ import pytest
 from analysis_service.cleaning.agents import null_handler as nh
 from analysis_service.cleaning.agents.null_handler import NullHandler
 from analysis_service.cleaning.agents.null_handler.params import NullParams
-from tests.unit.cleaning.null_handler_helpers import Ran, run_agent
+from tests.unit.cleaning.agent_run import Ran, run_agent
 
 STATS = (
     b"age,w,city,code,junk\n10,1,Rome,A,x\nNA,2,,B,\n20,3,Oslo,,\n?,4,Rome,C,\n60,100,Paris,D,\n"

@@ -53,7 +53,7 @@ def test_two_agents_original_rows_and_preview() -> None:
 
 
 def test_a_header_only_file_gives_defined_results() -> None:
-    from tests.unit.cleaning.null_handler_helpers import run_agent
+    from tests.unit.cleaning.agent_run import run_agent
 
     data = b"a,b\n"
     params = NullParams(column_strategies={"a": "knn_imputation", "b": "backward_fill"})

@@ -8,7 +8,7 @@ from typing import Any
 
 from analysis_service.cleaning.agents.outlier_remover import OutlierRemover
 from analysis_service.cleaning.agents.outlier_remover.params import OutlierParams
-from tests.unit.cleaning.null_handler_helpers import run_agent
+from tests.unit.cleaning.agent_run import run_agent
 
 # id: a row id sequence; code: codes with leading zeros; amount: 10..12 with
 # 120 outliers (1000) after 1000 inliers; qty: one outlier (-400).
