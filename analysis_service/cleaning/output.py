@@ -1,6 +1,10 @@
 """What every cleaning agent's result tree shares (contract §6.6-6.13):
 retention rates, the weighted score with its status, the executive card,
-the log lines from the chain's tally and the first-N row list.
+the log lines from the chain's tally and the first-N row list; and for the
+agents' ``output.py``: the reduction rate, the retention part of a score's
+``metrics``, the reduction + retention score (:func:`retention_score`),
+the alerts / issues / recommendations of an agent's rule tables
+(:func:`rule_findings`) and its :class:`Findings` (:func:`findings`).
 
 An agent's ``output.py`` builds its own ``data`` tree with these, so the
 same number is computed one way in all eight agents. Scores follow the
@@ -15,8 +19,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from analysis_service.agents.base import Findings
+from analysis_service.agents.rules import (
+    evaluate_alerts,
+    evaluate_issues,
+    evaluate_recommendations,
+)
 from analysis_service.cleaning.model import AgentTally
-from analysis_service.findings import Card, CardStatus, StatusBands, weighted_score
+from analysis_service.findings import (
+    Alert,
+    Card,
+    CardStatus,
+    IdSequence,
+    Issue,
+    Recommendation,
+    RowEvidence,
+    StatusBands,
+    collect_row_issues,
+    weighted_score,
+)
 from analysis_service.findings.scoring import clamp
 
 T = TypeVar("T")
@@ -113,3 +134,91 @@ def log_lines(tally: AgentTally | None) -> list[str]:
 
 def first(items: Sequence[T], limit: int = FIRST_ROWS) -> list[T]:
     return list(items[:limit])
+
+
+# --- shared by the agents' output.py (null-handler, outlier-remover, ...) ---
+
+
+def reduction_rate(original: int, remaining: int) -> float:
+    """Percent of ``original`` problems no longer present (100 when there
+    were none)."""
+    return percent(max(original - remaining, 0), original)
+
+
+def retention_metrics(r: Retention) -> dict[str, Any]:
+    """The retention part of a score's ``metrics`` block."""
+    return {
+        "data_retention_rate": r.data_retention_rate,
+        "column_retention_rate": r.column_retention_rate,
+        "original_rows": r.rows_in,
+        "cleaned_rows": r.rows_out,
+        "original_columns": r.columns_in,
+        "cleaned_columns": r.columns_out,
+    }
+
+
+def retention_score(
+    reduction: float, r: Retention, reduction_weight: float, params: Any, **statuses: str
+) -> Score:
+    """The cleaning agents' score: reduction, row and column retention,
+    weighted by ``reduction_weight`` and the params' ``data_retention_weight``
+    / ``column_retention_weight``."""
+    return score(
+        {
+            "reduction": reduction,
+            "data_retention": r.data_retention_rate,
+            "column_retention": r.column_retention_rate,
+        },
+        {
+            "reduction": reduction_weight,
+            "data_retention": params.data_retention_weight,
+            "column_retention": params.column_retention_weight,
+        },
+        params,
+        **statuses,
+    )
+
+
+def rule_findings(
+    key: str,
+    agent_id: str,
+    rules: Any,
+    fields: Sequence[Any],
+    dataset: Any,
+    params: Any,
+    *,
+    issue_limit: int = FIRST_ROWS,
+) -> tuple[tuple[Alert, ...], tuple[Issue, ...], tuple[Recommendation, ...]]:
+    """Alerts, issues and recommendations of an agent's rule tables
+    (``rules.ALERTS``, ``rules.ISSUES``, ``rules.RECOMMENDATIONS``), ids
+    ``alert_<key>_...``, ``issue_<key>_...``, ``rec_<key>_...``."""
+    ids = IdSequence(key)
+    return (
+        tuple(evaluate_alerts(rules.ALERTS, fields, dataset, params, ids, agent_id)),
+        tuple(evaluate_issues(rules.ISSUES, fields, params, ids, agent_id, limit=issue_limit)),
+        tuple(
+            evaluate_recommendations(rules.RECOMMENDATIONS, fields, dataset, params, ids, agent_id)
+        ),
+    )
+
+
+def findings(
+    rule_items: tuple[tuple[Alert, ...], tuple[Issue, ...], tuple[Recommendation, ...]],
+    the_card: Card,
+    evidence: Sequence[RowEvidence],
+    *,
+    seeded: bool = False,
+) -> Findings:
+    """The agent's findings: the rule tables' items, its one card, and the
+    row-level issues collected fairly from ``evidence`` (summary ``seeded``
+    or dynamic)."""
+    rows, summary = collect_row_issues(evidence, seeded=seeded)
+    alerts, issues, recommendations = rule_items
+    return Findings(
+        alerts=alerts,
+        issues=issues,
+        recommendations=recommendations,
+        cards=(the_card,),
+        row_issues=rows,
+        row_summary=summary,
+    )

@@ -387,6 +387,49 @@ _TYPES = (
         "Too many distinct spellings to unify all",
         "Standardise this high-cardinality column at the source",
     ),
+    # --- null-handler and outlier-remover (branch c8-nullout) ---
+    IssueType(
+        "null_pattern",
+        "Row with many missing values",
+        "Check the row at the source: it may be a broken record",
+        "null-handler",
+    ),
+    IssueType(
+        "high_null_column",
+        "Mostly empty column",
+        "Drop the column or impute it from the other columns",
+        "null-handler",
+    ),
+    IssueType(
+        "imputation_failure",
+        "Nulls the configured strategy left",
+        "Choose a strategy that fits the column (a numeric one for mean/median)",
+        "null-handler",
+    ),
+    IssueType(
+        "outlier_removed",
+        "Rows quarantined for outliers",
+        "Check the quarantined rows; restore those whose values are real",
+        "outlier-remover",
+    ),
+    IssueType(
+        "outlier_imputed",
+        "Outliers replaced by the inliers' mean or median",
+        "Check that the replaced values were errors, not real extremes",
+        "outlier-remover",
+    ),
+    IssueType(
+        "extreme_outliers",
+        "Extreme values in a column",
+        "Verify the extreme values: unit errors or typing mistakes are common",
+        "outlier-remover",
+    ),
+    IssueType(
+        "extreme_value",
+        "Extreme value",
+        "Verify this value far outside the column's fences",
+        "outlier-remover",
+    ),
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

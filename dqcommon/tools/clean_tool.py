@@ -17,6 +17,7 @@ from dqcommon.tools.builders import (
     weight,
 )
 from dqcommon.tools.model import AgentDef, ParamDef, ParamType, ToolDef
+from dqcommon.tools.null_strategies import NULL_STRATEGIES
 
 CLEANSE_PREVIEWER = AgentDef(
     agent_id="cleanse-previewer",
@@ -228,8 +229,7 @@ NULL_HANDLER = AgentDef(
         ),
         mapping(
             "column_strategies",
-            "Column -> mean|median|mode|forward_fill|backward_fill|constant|knn_imputation|"
-            "drop_column.",
+            f"Column -> {'|'.join(NULL_STRATEGIES)}.",
             {"age": "median"},
         ),
         mapping("fill_values", "Column -> constant used by the constant strategy."),

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dqcommon.tools.catalog import FILE_OPTIONS_KEY
 from dqcommon.tools.model import AgentDef, ParamDef, ParamType, ToolDef
-from dqcommon.tools.patterns import format_test_problems, range_test_problems
+from dqcommon.tools.null_strategies import column_strategy_problems
+from dqcommon.tools.patterns import format_test_problems, range_test_problems, schema_problems
 
 #: Options a file may have, with what each must be.
 FILE_OPTIONS = {"sheet": "the name of a worksheet of an Excel file (1 to 31 characters)"}
@@ -192,7 +193,7 @@ def _check_agent(
             problems.add(field, problem)
             continue
         content = _CONTENT_CHECKS.get(name)
-        inner = content(checked) if content is not None else []
+        inner = content(checked, values) if content is not None else []
         for column, what in inner:
             problems.add(_clip(f"{field}.{column}"), what)
         if not inner:
@@ -201,8 +202,21 @@ def _check_agent(
 
 
 #: Parameters whose content has a shape of its own (by parameter name):
-#: regexes must compile on the engine that runs them, ranges be numbers.
-_CONTENT_CHECKS = {"format_tests": format_test_problems, "range_tests": range_test_problems}
+#: regexes must compile on the engine that runs them, ranges be numbers,
+#: null strategies be known ones (``constant`` with its fill value). Each
+#: check gets the value and the agent's other supplied values; it returns
+#: (key inside the value, problem) pairs.
+_CONTENT_CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], list[tuple[str, str]]]] = {
+    "format_tests": lambda value, _others: format_test_problems(value),
+    "range_tests": lambda value, _others: range_test_problems(value),
+    "column_strategies": lambda value, others: column_strategy_problems(
+        value, others.get("fill_values")
+    ),
+    # quarantine-agent: the same shapes as test-coverage-agent's tests
+    "format_constraints": lambda value, _others: format_test_problems(value),
+    "range_constraints": lambda value, _others: range_test_problems(value),
+    "expected_schema": lambda value, _others: schema_problems(value),
+}
 
 
 def _is_number(value: Any) -> bool:

@@ -95,3 +95,16 @@ def range_test_problems(tests: Mapping[str, Any]) -> list[tuple[str, str]]:
         elif bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
             problems.append((column, "min must not exceed max"))
     return problems
+
+
+#: The column types quarantine-agent's ``expected_schema`` knows.
+SCHEMA_TYPES = ("integer", "float", "numeric", "boolean", "datetime", "string")
+
+
+def schema_problems(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(column, problem) for every expected type that is not one of SCHEMA_TYPES."""
+    return [
+        (column, f"must be one of {', '.join(SCHEMA_TYPES)}")
+        for column, kind in schema.items()
+        if kind not in SCHEMA_TYPES
+    ]

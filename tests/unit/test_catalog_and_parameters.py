@@ -351,3 +351,27 @@ def test_file_options_are_validated_and_passed_to_the_analysis():
     assert violations(PROFILE, ["unified-profiler"], {"files": []}) == {
         "parameters.files": "must be a JSON object keyed by file slot"
     }
+
+
+def test_quarantine_constraints_are_checked_at_creation():
+    found = violations(
+        CLEAN,
+        ["quarantine-agent"],
+        {
+            "quarantine-agent": {
+                "format_constraints": {"email": "(", "ok": "^a$"},
+                "range_constraints": {"age": {"min": 5, "max": 1}, "n": {"min": "x"}},
+                "expected_schema": {"age": "integer", "when": "timestamp"},
+            }
+        },
+    )
+    assert set(found) == {
+        "parameters.quarantine-agent.format_constraints.email",
+        "parameters.quarantine-agent.range_constraints.age",
+        "parameters.quarantine-agent.range_constraints.n",
+        "parameters.quarantine-agent.expected_schema.when",
+    }
+    assert (
+        "invalid regular expression"
+        in found["parameters.quarantine-agent.format_constraints.email"]
+    )

@@ -24,6 +24,8 @@ from analysis_service.report.sheets import (
     drift,
     duplicates,
     field_standardization,
+    null_handler,
+    outlier_remover,
     profiler,
     quarantine,
     readiness,
@@ -50,6 +52,8 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("test-coverage-agent", coverage.TITLE, 60, coverage.write),
         # clean-my-data, in upstream's sheet order
         AgentSheet("cleanse-previewer", cleanse_preview.TITLE, 100, cleanse_preview.write),
+        AgentSheet("null-handler", null_handler.TITLE, 110, null_handler.write),
+        AgentSheet("outlier-remover", outlier_remover.TITLE, 120, outlier_remover.write),
         AgentSheet("duplicate-resolver", duplicates.TITLE, 140, duplicates.write),
         AgentSheet(
             "field-standardization", field_standardization.TITLE, 150, field_standardization.write

@@ -1,4 +1,4 @@
-"""null-handler: placeholder evidence, strategies, bounded KNN.
+"""null-handler: placeholder evidence and imputation statistics.
 
 A sentinel spelling becomes null only where the column's evidence says it is
 a placeholder: the column's other values are mostly numbers or dates
@@ -7,77 +7,106 @@ a placeholder: the column's other values are mostly numbers or dates
 ("-", "?"), the column has no other punctuation-only values (a column of
 dashes keeps its dashes).
 
-KNN: a bounded reservoir of complete rows (numeric columns only, at most
-``sample_size`` rows); a missing numeric cell gets the mean of its k nearest
-sample rows on the standardised columns it has. The report says the sample
-size used.
+Memory per column: the evidence counters (a dozen integers), the numeric
+statistics (exact sums; the values for the median in an ``array('d')``, 8
+bytes each, exact up to ``cap`` values then a seeded reservoir; a column
+without a median strategy keeps a 10,000-value reservoir for the suggested
+strategy only) and at most ``max_distinct`` spellings for the mode.
 """
 
 from __future__ import annotations
 
-import random
+import math
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+
+from analysis_service.cleaning.numbers import INTEGER, NUMBER, Reservoir, numeric_cells
+from dqcommon.tools.null_strategies import NULL_STRATEGIES, column_strategy_problems
 
 SENTINELS = ("na", "n/a", "null", "none", "nan", "-", "?", "missing", "undefined", "empty", "--")
-STRATEGIES = (
-    "mean",
-    "median",
-    "mode",
-    "forward_fill",
-    "backward_fill",
-    "constant",
-    "knn_imputation",
-    "drop_column",
-)
-_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+STRATEGIES = NULL_STRATEGIES
+_NUMBER = re.compile(NUMBER, re.ASCII)
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 _PUNCT = re.compile(r"^[^\w\s]+$")
+_BOOLS = frozenset({"true", "false", "yes", "no"})
 
 
 def validate_strategies(column_strategies: dict[str, str], fill_values: dict[str, object]) -> None:
-    """Raises ValueError (a 400 at task creation) for an unknown strategy or
-    a constant without a fill value."""
-    bad = sorted(c for c, s in column_strategies.items() if s not in STRATEGIES)
-    if bad:
-        raise ValueError(
-            f"unknown null strategy for column(s) {', '.join(bad)}; "
-            f"allowed: {', '.join(STRATEGIES)}"
-        )
-    missing = sorted(
-        c for c, s in column_strategies.items() if s == "constant" and c not in fill_values
-    )
-    if missing:
-        raise ValueError(f"constant strategy without fill_values for: {', '.join(missing)}")
+    """Raises ValueError (the same check as task creation's 400, from
+    :mod:`dqcommon.tools.null_strategies`)."""
+    problems = column_strategy_problems(column_strategies, fill_values)
+    if problems:
+        raise ValueError("; ".join(f"{column}: {what}" for column, what in problems))
+
+
+def number(value: str | None) -> float | None:
+    """The float of one numeric cell (the same reading as
+    :func:`~analysis_service.cleaning.numbers.numeric_cells`), else None."""
+    if value is None:
+        return None
+    v = value.strip()
+    if not _NUMBER.fullmatch(v):
+        return None
+    x = float(v)
+    return x if math.isfinite(x) else None
+
+
+def is_sentinel(value: str) -> bool:
+    v = value.strip()
+    return v == "" or v.lower() in SENTINELS
 
 
 @dataclass
 class ColumnEvidence:
     non_null: int = 0
     numeric: int = 0
+    integers: int = 0
     dates: int = 0
+    booleans: int = 0
     punctuation_other: int = 0
     sentinels: Counter[str] = field(default_factory=Counter)
 
     def add(self, value: str | None) -> None:
-        if value is None:
+        if value is not None:
+            self.add_many(pd.Series([value], dtype="string"))
+
+    def add_many(self, column: pd.Series, numeric: np.ndarray | None = None) -> None:
+        """The non-null cells of ``column`` (``numeric``: their number mask
+        from :func:`~analysis_service.cleaning.numbers.numeric_cells`)."""
+        col = column.dropna().astype("string")
+        if not len(col):
             return
-        self.non_null += 1
-        v = value.strip()
-        if v.lower() in SENTINELS or v == "":
-            self.sentinels[v] += 1
-        elif _NUMBER.match(v):
-            self.numeric += 1
-        elif _DATE.match(v):
-            self.dates += 1
-        elif _PUNCT.match(v):
-            self.punctuation_other += 1
+        self.non_null += len(col)
+        text = col.str.strip()
+        sent = (text.str.lower().isin(SENTINELS) | (text == "")).to_numpy(dtype=bool)
+        if sent.any():
+            self.sentinels.update(col[sent].value_counts().to_dict())
+        if numeric is None:
+            numeric = numeric_cells(col)[0]
+        numeric = numeric & ~sent
+        self.numeric += int(numeric.sum())
+        self.integers += int(text[numeric].str.fullmatch(INTEGER).sum())
+        rest = text[~numeric & ~sent]
+        for value, n in rest.value_counts().items():
+            v = str(value)
+            if _DATE.match(v):
+                self.dates += int(n)
+            elif v.lower() in _BOOLS:
+                self.booleans += int(n)
+            elif _PUNCT.match(v):
+                self.punctuation_other += int(n)
+
+    @property
+    def others(self) -> int:
+        return self.non_null - sum(self.sentinels.values())
 
     def placeholders(self, typed_share: float = 0.9, max_text_share: float = 0.2) -> set[str]:
-        others = self.non_null - sum(self.sentinels.values())
+        others = self.others
         if others <= 0:
             return set()
         if (self.numeric + self.dates) >= typed_share * others:
@@ -86,117 +115,120 @@ class ColumnEvidence:
         for s, n in self.sentinels.items():
             if n > max_text_share * self.non_null:
                 continue
-            if _PUNCT.match(s) and self.punctuation_other:
+            if _PUNCT.match(s.strip()) and self.punctuation_other:
                 continue
             out.add(s)
         return out
 
+    def is_numeric(self, typed_share: float = 0.9) -> bool:
+        return self.others > 0 and self.numeric >= typed_share * self.others
 
-@dataclass
+    def data_type(self, typed_share: float = 0.9) -> str:
+        """A dtype name as upstream reports it (its readers' names)."""
+        others = self.others
+        if others <= 0:
+            return "Null"
+        if self.is_numeric(typed_share):
+            return "Int64" if self.integers == self.numeric else "Float64"
+        if self.dates >= typed_share * others:
+            return "Date"
+        if self.booleans >= typed_share * others:
+            return "Boolean"
+        return "String"
+
+
 class NumericStats:
-    """Exact up to ``cap`` values, then a uniform reservoir (flagged)."""
+    """Exact sums; values exact up to ``cap`` then a seeded reservoir
+    (:class:`~analysis_service.cleaning.numbers.Reservoir`); at most
+    ``max_distinct`` spellings counted for the mode."""
 
-    cap: int = 1_000_000
-    seed: int = 0
-    values: list[float] = field(default_factory=list)
-    seen: int = 0
-    total: float = 0.0
-    counts: Counter[str] = field(default_factory=Counter)
-    max_distinct: int = 10_000
+    def __init__(
+        self,
+        cap: int = 1_000_000,
+        seed: int = 0,
+        *,
+        keep_counts: bool = True,
+        max_distinct: int = 10_000,
+    ) -> None:
+        self.sample = Reservoir(cap, seed)
+        self.keep_counts = keep_counts
+        self.max_distinct = max_distinct
+        self.total = 0.0
+        self.total_sq = 0.0
+        self.counts: Counter[str] = Counter()
+
+    @property
+    def seen(self) -> int:
+        return self.sample.seen
 
     def add(self, value: str | None) -> None:
-        if value is None:
+        if value is not None:
+            self.add_many(pd.Series([value], dtype="string"))
+
+    def add_many(self, column: pd.Series, numbers: np.ndarray | None = None) -> None:
+        """The non-null cells of ``column`` (``numbers``: their numeric
+        values, when already parsed)."""
+        col = column.dropna()
+        if self.keep_counts and len(col):
+            for value, n in col.value_counts().items():
+                v = str(value)
+                if v in self.counts or len(self.counts) < self.max_distinct:
+                    self.counts[v] += int(n)
+        if numbers is None:
+            numbers = numeric_cells(col)[1]
+        if not len(numbers):
             return
-        if value in self.counts or len(self.counts) < self.max_distinct:
-            self.counts[value] += 1
-        if not _NUMBER.match(value.strip()):
-            return
-        x = float(value)
-        self.seen += 1
-        self.total += x
-        if len(self.values) < self.cap:
-            self.values.append(x)
-        else:
-            j = random.Random(self.seed + self.seen).randrange(self.seen)
-            if j < self.cap:
-                self.values[j] = x
+        self.total += float(numbers.sum())
+        self.total_sq += float((numbers * numbers).sum())
+        self.sample.extend(numbers)
 
     @property
     def exact(self) -> bool:
-        return self.seen <= self.cap
+        return self.sample.exact
 
     def mean(self) -> float | None:
         return self.total / self.seen if self.seen else None
 
-    def median(self) -> float | None:
-        return float(np.median(self.values)) if self.values else None
+    def std(self) -> float | None:
+        if not self.seen:
+            return None
+        m = self.total / self.seen
+        return math.sqrt(max(self.total_sq / self.seen - m * m, 0.0))
 
-    def mode(self) -> str | None:
-        return self.counts.most_common(1)[0][0] if self.counts else None
+    def median(self) -> float | None:
+        data = self.sample.array()
+        return float(np.median(data)) if len(data) else None
+
+    def mode(self, exclude: Collection[str] = ()) -> str | None:
+        """The most frequent spelling that is not a placeholder (ties: the
+        one seen first)."""
+        for value, _ in self.counts.most_common():
+            if value not in exclude:
+                return value
+        return None
 
 
 def format_number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(round(x, 10))
 
 
-class ForwardFill:
-    """Carries the last non-null value across batches of one pass."""
-
-    def __init__(self) -> None:
-        self.last: str | None = None
-
-    def fill(self, values: list[str | None]) -> list[str | None]:
-        out = []
-        for v in values:
-            if v is None:
-                out.append(self.last)
-            else:
-                self.last = v
-                out.append(v)
-        return out
-
-
-def backward_fill(values: list[str | None], next_value: str | None) -> list[str | None]:
-    """Backward fill of a held-back run; ``next_value`` = first non-null after it."""
-    out: list[str | None] = [None] * len(values)
-    carry = next_value
-    for i in range(len(values) - 1, -1, -1):
-        if values[i] is not None:
-            carry = values[i]
-        out[i] = carry
-    return out
-
-
-@dataclass
-class KnnSample:
-    columns: tuple[str, ...]
-    sample_size: int = 10_000
-    seed: int = 0
-    rows: list[list[float]] = field(default_factory=list)
-    seen: int = 0
-
-    def add(self, row: list[float | None]) -> None:
-        if any(v is None for v in row):
-            return
-        self.seen += 1
-        complete = [float(v) for v in row if v is not None]
-        if len(self.rows) < self.sample_size:
-            self.rows.append(complete)
-        else:
-            j = random.Random(self.seed + self.seen).randrange(self.seen)
-            if j < self.sample_size:
-                self.rows[j] = complete
-
-    def impute(self, row: list[float | None], k: int) -> list[float | None]:
-        if not self.rows:
-            return row
-        data = np.asarray(self.rows)
-        sd = data.std(axis=0)
-        sd[sd == 0] = 1.0
-        have = [i for i, v in enumerate(row) if v is not None]
-        if not have:
-            return row
-        target = np.asarray([row[i] for i in have], dtype=float)
-        dist = (((data[:, have] - target) / sd[have]) ** 2).sum(axis=1)
-        nearest = data[np.argsort(dist, kind="stable")[:k]].mean(axis=0)
-        return [v if v is not None else float(nearest[i]) for i, v in enumerate(row)]
+def suggested_strategy(
+    null_pct: float, evidence: ColumnEvidence, stats: NumericStats | None
+) -> str:
+    """Upstream's suggestion (reported, never applied): more than 70 % null
+    -> drop_column, more than 50 % -> knn_imputation, numeric -> median when
+    |mean - median| / std > 0.5 else mean, a date column -> forward_fill,
+    anything else -> mode."""
+    if null_pct > 70:
+        return "drop_column"
+    if null_pct > 50:
+        return "knn_imputation"
+    kind = evidence.data_type()
+    if kind in ("Int64", "Float64") and stats is not None and stats.seen:
+        mean, median, std = stats.mean(), stats.median(), stats.std()
+        if mean is not None and median is not None and std and abs(mean - median) / std > 0.5:
+            return "median"
+        return "mean"
+    if kind == "Date":
+        return "forward_fill"
+    return "mode"

@@ -1,30 +1,36 @@
 """outlier-remover: every outlier of every numeric, non-identifier column.
 
-Statistics pass: :class:`~.logic.ColumnValues` per column (exact up to 10^6
-values, then a reservoir). Plan: fences per numeric column; identifier-like
-columns are skipped. Apply: under ``remove`` a row with any outlier cell is
-quarantined (reason names the column, value and fence); under ``impute_*``
-only the cell changes, to the mean / median of the inliers.
+Statistics pass: :class:`~.logic.ColumnValues` per column with the original
+row of each value (exact up to 10^6 values, then a reservoir). Plan: fences
+per numeric column (``target_columns`` empty: every numeric column that is
+not identifier-like; listed: only those, identifier-like included), the
+outliers found in the whole column (count, first rows), the imputation
+values of the inliers. Apply: under ``remove`` a row with any outlier cell
+is quarantined (the reason names each column, value and fence); under
+``impute_*`` only the cell changes. Result tree: :mod:`.output`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from analysis_service.agents.base import AgentOutput
+from analysis_service.cleaning.agents.outlier_remover import output
 from analysis_service.cleaning.agents.outlier_remover.logic import (
-    _NUMBER,
     ColumnValues,
     Fences,
     fences,
+    fmt,
     inlier_imputation,
 )
 from analysis_service.cleaning.agents.outlier_remover.params import OutlierParams
 from analysis_service.cleaning.agents.outlier_remover.rules import (
+    EXAMPLES,
     NUMERIC_SHARE,
     RULE_IMPUTED,
     RULE_REMOVED,
@@ -38,30 +44,60 @@ from analysis_service.cleaning.model import (
     Removed,
     StatelessApplier,
 )
+from analysis_service.cleaning.numbers import numeric_cells
 
 
 class _Observer:
     def __init__(self, columns: Sequence[str]) -> None:
         self.cols = {c: ColumnValues() for c in columns}
         self.non_null = dict.fromkeys(columns, 0)
+        self.rows = 0
 
     def consume(self, batch: CleanBatch) -> None:
+        self.rows += batch.num_rows
         for c, state in self.cols.items():
-            for v in batch.frame[c].dropna():
-                self.non_null[c] += 1
-                state.add(str(v))
+            col = batch.frame[c]
+            self.non_null[c] += int(col.notna().sum())
+            state.add_many(col, batch.row_index)
+
+
+@dataclass(frozen=True)
+class ColumnOutliers:
+    """What the plan found in one column (whole input)."""
+
+    fences: Fences
+    total_values: int
+    data_type: str
+    count: int
+    critical: int
+    exact: bool
+    #: (row_index, value) of the first outliers, in row order
+    examples: tuple[tuple[int, float], ...]
+    imputation: float | None
+    skewed: bool
 
 
 @dataclass(frozen=True)
 class OutlierPlan:
     params: OutlierParams
-    fences: dict[str, Fences]
-    imputation: dict[str, float]
+    columns: dict[str, ColumnOutliers]
     skipped_identifiers: tuple[str, ...]
+    #: distinct rows with an outlier cell in any column
+    outlier_rows: int
+    exact: bool
+    rows: int
+    #: listed target columns that were not checked, with the reason
+    unchecked: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fences(self) -> dict[str, Fences]:
+        return {c: o.fences for c, o in self.columns.items()}
 
 
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(round(x, 10))
+def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of numeric cells, their values): the observer's reading."""
+    mask, values, _ = numeric_cells(col)
+    return np.flatnonzero(mask), values
 
 
 class _Applier(StatelessApplier):
@@ -75,34 +111,29 @@ class _Applier(StatelessApplier):
         reasons: list[list[str]] = [[] for _ in range(n)]
         changes: list[Change] = []
         strategy = self.plan.params.removal_strategy
-        for col, f in self.plan.fences.items():
-            values = frame[col]
-            hit_rows, before = [], []
-            for i, v in enumerate(values):
-                if (
-                    v is None
-                    or v is np.nan
-                    or str(v) == "<NA>"
-                    or not _NUMBER.match(str(v).strip())
-                ):
-                    continue
-                if f.is_outlier(float(v)):
-                    hit_rows.append(i)
-                    before.append(str(v))
-            if not hit_rows:
+        for col, info in self.plan.columns.items():
+            f = info.fences
+            pos, values = _numbers(frame[col])
+            if not len(pos):
                 continue
+            hit = f.mask(values)
+            if not hit.any():
+                continue
+            rows, hits = pos[hit].tolist(), values[hit].tolist()
+            texts = frame[col].tolist()
+            before = [str(texts[i]) for i in rows]
             if strategy == "remove":
-                for i, b in zip(hit_rows, before, strict=True):
+                for i, b, x in zip(rows, before, hits, strict=True):
                     remove[i] = True
-                    reasons[i].append(f"{col}={b} outside [{_fmt(f.lower)}, {_fmt(f.upper)}]")
+                    reasons[i].append(f"{col}={b} {f.why(x)}")
             else:
-                after = _fmt(self.plan.imputation[col])
-                for i in hit_rows:
-                    frame.iat[i, frame.columns.get_loc(col)] = after
+                assert info.imputation is not None
+                after = fmt(info.imputation)
+                for i in rows:
+                    texts[i] = after
+                frame[col] = pd.array(texts, dtype="string")
                 changes.append(
-                    Change(
-                        RULE_IMPUTED, col, batch.row_index[hit_rows], before, [after] * len(before)
-                    )
+                    Change(RULE_IMPUTED, col, batch.row_index[rows], before, [after] * len(rows))
                 )
         kept = CleanBatch(frame, batch.row_index).take(~remove)
         removed: tuple[Removed, ...] = ()
@@ -118,77 +149,79 @@ class _Applier(StatelessApplier):
         return BatchResult(kept, tuple(changes), removed)
 
 
+def _column(state: ColumnValues, params: OutlierParams) -> ColumnOutliers:
+    f = fences(
+        state,
+        params.detection_method,
+        iqr_multiplier=params.iqr_multiplier,
+        z_threshold=params.z_threshold,
+        lower_percentile=params.lower_percentile,
+        upper_percentile=params.upper_percentile,
+    )
+    data, rows = state.array(), state.row_array()
+    hit = f.mask(data)
+    order = np.argsort(rows[hit], kind="stable")[:EXAMPLES]
+    examples = tuple(
+        (int(r), float(x)) for r, x in zip(rows[hit][order], data[hit][order], strict=True)
+    )
+    scale = state.seen / len(data) if len(data) else 1.0
+    count = int(hit.sum()) if state.exact else round(int(hit.sum()) * scale)
+    critical = sum(1 for x in data[hit].tolist() if f.severity(x) == "critical")
+    mean, std = state.mean_std()
+    imputation = (
+        inlier_imputation(state, f, params.removal_strategy)
+        if params.removal_strategy != "remove"
+        else None
+    )
+    return ColumnOutliers(
+        fences=f,
+        total_values=state.seen,
+        data_type="Int64" if state.all_int else "Float64",
+        count=count,
+        critical=critical if state.exact else round(critical * scale),
+        exact=state.exact,
+        examples=examples,
+        imputation=imputation,
+        skewed=bool(std > 0 and abs(mean - float(np.median(data))) / std > output.rules.SKEW),
+    )
+
+
 class OutlierRemover(CleaningAgent[OutlierParams]):
     agent_id = "outlier-remover"
     agent_name = "Outlier Remover"
     params_type = OutlierParams
 
     def observer(self, params: OutlierParams, columns: Sequence[str]) -> _Observer:
-        return _Observer(columns)
+        listed = set(params.target_columns)
+        return _Observer([c for c in columns if not listed or c in listed])
 
     def plan(self, params: OutlierParams, columns: Sequence[str], observer: Any) -> OutlierPlan:
         assert isinstance(observer, _Observer)
-        out: dict[str, Fences] = {}
-        imputation: dict[str, float] = {}
+        out: dict[str, ColumnOutliers] = {}
         skipped = []
+        unchecked = {c: "not in the input" for c in params.target_columns if c not in columns}
+        outlier_rows: list[np.ndarray] = []
+        exact = True
         for c, state in observer.cols.items():
             if params.target_columns and c not in params.target_columns:
                 continue
             if state.seen == 0 or state.seen < NUMERIC_SHARE * observer.non_null[c]:
+                if c in params.target_columns:
+                    unchecked[c] = "not a numeric column"
                 continue
             if state.identifier_like() and c not in params.target_columns:
                 skipped.append(c)
                 continue
-            f = fences(
-                state,
-                params.detection_method,
-                iqr_multiplier=params.iqr_multiplier,
-                z_threshold=params.z_threshold,
-                lower_percentile=params.lower_percentile,
-                upper_percentile=params.upper_percentile,
-            )
-            out[c] = f
-            if params.removal_strategy != "remove":
-                imputation[c] = inlier_imputation(state, f, params.removal_strategy)
-        return OutlierPlan(params, out, imputation, tuple(skipped))
+            info = _column(state, params)
+            out[c] = info
+            exact = exact and info.exact
+            hit = info.fences.mask(state.array())
+            outlier_rows.append(state.row_array()[hit])
+        distinct = len(np.unique(np.concatenate(outlier_rows))) if outlier_rows else 0
+        return OutlierPlan(params, out, tuple(skipped), distinct, exact, observer.rows, unchecked)
 
     def applier(self, plan: Any) -> _Applier:
         return _Applier(plan)
 
     def finalize(self, ctx: CleanContext[OutlierParams]) -> AgentOutput:
-        plan: OutlierPlan = ctx.plan
-        tally = ctx.tally
-        rows_in = tally.rows_in if tally else 0
-        rows_out = tally.rows_out if tally else 0
-        handled = (tally.rows_removed + tally.cells_changed) if tally else 0
-        data = {
-            "outlier_analysis": {
-                "total_rows": rows_in,
-                "numeric_columns": sorted(plan.fences),
-                "skipped_identifier_columns": list(plan.skipped_identifiers),
-                "outlier_summary": {
-                    c: {"method_used": f.method, "lower_bound": f.lower, "upper_bound": f.upper}
-                    for c, f in plan.fences.items()
-                },
-            },
-            "outlier_score": {
-                "metrics": {
-                    "data_retention_rate": 100.0 * rows_out / rows_in if rows_in else 100.0,
-                    "original_rows": rows_in,
-                    "cleaned_rows": rows_out,
-                }
-            },
-            **ctx.parameter_echo(),
-        }
-        return AgentOutput(
-            agent_id=self.agent_id,
-            agent_name=self.agent_name,
-            summary_metrics={
-                "total_rows_processed": rows_in,
-                "outliers_handled": handled,
-                "original_outliers": handled,
-                "remaining_outliers": 0,
-                "total_issues": handled,
-            },
-            data=data,
-        )
+        return output.build(self, ctx)

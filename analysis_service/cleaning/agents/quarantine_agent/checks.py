@@ -52,7 +52,6 @@ from analysis_service.cleaning.agents.quarantine_agent.rules import (
     OUT_OF_RANGE,
     ROW_RULES,
     RULES_BY_ID,
-    SCHEMA_TYPES,
     TYPE_MISMATCH,
 )
 from analysis_service.cleaning.agents.quarantine_agent.values import (
@@ -63,7 +62,13 @@ from analysis_service.cleaning.agents.quarantine_agent.values import (
     quote,
     type_hits,
 )
-from dqcommon.tools.patterns import PatternError, compile_pattern, pattern_of, range_test_problems
+from dqcommon.tools.patterns import (
+    SCHEMA_TYPES,
+    PatternError,
+    compile_pattern,
+    pattern_of,
+    range_test_problems,
+)
 
 _LABELS = {s.name: s.label for s in INJECTION_SHAPES}
 

@@ -64,7 +64,6 @@ SCHEMA_SEVERITY = Severity.HIGH
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM)
 
 #: expected_schema's type names (case-insensitive) and what they accept.
-SCHEMA_TYPES = ("integer", "float", "numeric", "boolean", "datetime", "string")
 NUMERIC_TYPES = frozenset({"integer", "float", "numeric"})
 INTEGER_TEXT = re.compile(r"[+-]?[0-9]+(?:\.0+)?")
 NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
