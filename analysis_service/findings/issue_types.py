@@ -430,6 +430,27 @@ _TYPES = (
         "Verify this value far outside the column's fences",
         "outlier-remover",
     ),
+    # --- c8-typefixer: type-fixer (issues and row-level issues) ---
+    IssueType(
+        "incorrect_datatype",
+        "Typed values stored as text in several forms",
+        "Let type-fixer rewrite them in the column type's canonical form",
+        "type-fixer",
+    ),
+    IssueType(
+        "conversion_failure",
+        "Values that do not convert to the column's type",
+        "Correct the listed values, or quarantine their rows with strict_types",
+        "type-fixer",
+    ),
+    IssueType(
+        "type_conflict",
+        "Value of another type in a mixed column",
+        "Decide the column's type; split the column or correct the value",
+        "type-fixer",
+    ),
+    # ambiguous_date: field-standardization's row above (both agents read dates alike)
+    # --- end type-fixer
 )
 
 ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in _TYPES}

@@ -30,6 +30,7 @@ from analysis_service.report.sheets import (
     quarantine,
     readiness,
     risk,
+    type_fixer,
 )
 
 SheetWriter = Callable[[Workbook, Mapping[str, Any]], None]
@@ -54,6 +55,7 @@ def agent_sheets() -> dict[str, AgentSheet]:
         AgentSheet("cleanse-previewer", cleanse_preview.TITLE, 100, cleanse_preview.write),
         AgentSheet("null-handler", null_handler.TITLE, 110, null_handler.write),
         AgentSheet("outlier-remover", outlier_remover.TITLE, 120, outlier_remover.write),
+        AgentSheet("type-fixer", type_fixer.TITLE, 130, type_fixer.write),
         AgentSheet("duplicate-resolver", duplicates.TITLE, 140, duplicates.write),
         AgentSheet(
             "field-standardization", field_standardization.TITLE, 150, field_standardization.write

@@ -11,12 +11,14 @@ from analysis_service.cleaning.agents.field_standardization.params import Standa
 from analysis_service.cleaning.agents.null_handler.params import NullParams
 from analysis_service.cleaning.agents.outlier_remover.params import OutlierParams
 from analysis_service.cleaning.agents.quarantine_agent.params import QuarantineParams
+from analysis_service.cleaning.agents.type_fixer.params import TypeFixerParams
 from dqcommon.tools.clean_tool import (
     DUPLICATE_RESOLVER,
     FIELD_STANDARDIZATION,
     NULL_HANDLER,
     OUTLIER_REMOVER,
     QUARANTINE_AGENT,
+    TYPE_FIXER,
 )
 from dqcommon.tools.model import AgentDef
 
@@ -29,6 +31,7 @@ from dqcommon.tools.model import AgentDef
         (OUTLIER_REMOVER, OutlierParams),
         (QUARANTINE_AGENT, QuarantineParams),
         (FIELD_STANDARDIZATION, StandardizationParams),
+        (TYPE_FIXER, TypeFixerParams),
     ],
 )
 def test_params_match_catalog(agent: AgentDef, params: type[AgentParams]) -> None:

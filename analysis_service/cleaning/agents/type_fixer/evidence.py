@@ -1,0 +1,138 @@
+"""type-fixer's statistics pass: bounded evidence per column over the WHOLE
+column (every value, not a head sample).
+
+Cost per column, whatever the number of rows: counters per (class,
+grouped) key, the day/month :class:`~analysis_service.cleaning.dates.DateEvidence`,
+the first :data:`SAMPLES` values, the first :data:`EXAMPLES` (row, value)
+pairs per key and at most ``CATEGORY_MAX_DISTINCT + 1`` distinct values.
+Per row the pass costs one dictionary look-up per cell (values are
+classified once per distinct value of a batch).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from analysis_service.cleaning.agents.type_fixer.inference import Cls, Reading, read
+from analysis_service.cleaning.agents.type_fixer.rules import (
+    CATEGORY_MAX_DISTINCT,
+    EXAMPLES,
+    SAMPLES,
+    TARGETS,
+)
+from analysis_service.cleaning.dates import DateEvidence
+from analysis_service.cleaning.model import CleanBatch
+
+#: (class, written with thousands separators)
+Key = tuple[Cls, bool]
+
+
+@dataclass
+class ColumnEvidence:
+    non_null: int = 0
+    counts: Counter[Key] = field(default_factory=Counter)
+    leading_zero: int = 0
+    long_plain: int = 0
+    imprecise: int = 0
+    #: per target, values (not grouped, not day/month) whose canonical text differs
+    differs: Counter[str] = field(default_factory=Counter)
+    dates: DateEvidence = field(default_factory=DateEvidence)
+    samples: list[str] = field(default_factory=list)
+    examples: dict[Key, list[tuple[int, str]]] = field(default_factory=dict)
+    distinct: set[str] = field(default_factory=set)
+    distinct_overflow: bool = False
+
+    def count(self, classes: Sequence[Cls], *, grouped: bool | None = None) -> int:
+        """Values of ``classes`` (only grouped / only plain ones when given)."""
+        return sum(
+            n
+            for (c, g), n in self.counts.items()
+            if c in classes and (grouped is None or g is grouped)
+        )
+
+    @property
+    def grouped(self) -> int:
+        return sum(n for (_, g), n in self.counts.items() if g)
+
+    @property
+    def distinct_count(self) -> int | None:
+        """Distinct values (None: more than the category bound)."""
+        return None if self.distinct_overflow else len(self.distinct)
+
+    def _record(self, value: str, r: Reading, n: int) -> None:
+        self.counts[(r.cls, r.grouped)] += n
+        self.leading_zero += n * r.leading_zero
+        self.long_plain += n * r.long_plain
+        self.imprecise += n * r.imprecise
+        if r.cls in (Cls.DATE, Cls.DATE_DM):
+            one = DateEvidence()
+            one.add(r.date_part)
+            self.dates.non_null += n
+            self.dates.dates += n * one.dates
+            self.dates.day_first += n * one.day_first
+            self.dates.month_first += n * one.month_first
+        if r.grouped or r.cls is Cls.DATE_DM:
+            return  # these always change when converted
+        for target in TARGETS:
+            text = r.canonical(target, None)
+            if text is not None and text != value:
+                self.differs[target] += n
+
+    def consume(self, values: pd.Series, rows: npt.NDArray[np.int64]) -> None:
+        mask = values.notna().to_numpy(dtype=bool)
+        if not mask.any():
+            return
+        present = values[mask].astype(str)
+        rows = rows[mask]
+        self.non_null += len(present)
+        if len(self.samples) < SAMPLES:
+            self.samples += present.iloc[: SAMPLES - len(self.samples)].tolist()
+        codes, uniques = pd.factorize(present)
+        counts = np.bincount(codes, minlength=len(uniques))
+        keys: list[Key] = []
+        for k, unique in enumerate(uniques):
+            r = read(str(unique))
+            keys.append((r.cls, r.grouped))
+            self._record(str(unique), r, int(counts[k]))
+        self._examples(keys, codes, rows, present)
+        if not self.distinct_overflow:
+            self.distinct.update(str(u) for u in uniques[: CATEGORY_MAX_DISTINCT + 1])
+            if len(self.distinct) > CATEGORY_MAX_DISTINCT:
+                self.distinct_overflow = True
+                self.distinct.clear()
+
+    def _examples(
+        self,
+        keys: list[Key],
+        codes: npt.NDArray[np.intp],
+        rows: npt.NDArray[np.int64],
+        present: pd.Series,
+    ) -> None:
+        key_ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        per_value = np.array([key_ids[k] for k in keys], dtype=np.int64)[codes]
+        for key, i in key_ids.items():
+            listed = self.examples.setdefault(key, [])
+            room = EXAMPLES - len(listed)
+            if room <= 0:
+                continue
+            where = np.flatnonzero(per_value == i)[:room]
+            listed += [(int(rows[p]), str(present.iloc[p])) for p in where]
+
+
+class TypeObserver:
+    """The statistics pass: one :class:`ColumnEvidence` per column."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = {c: ColumnEvidence() for c in columns}
+        self.rows = 0
+
+    def consume(self, batch: CleanBatch) -> None:
+        self.rows += batch.num_rows
+        for name, evidence in self.columns.items():
+            evidence.consume(batch.frame[name], batch.row_index)

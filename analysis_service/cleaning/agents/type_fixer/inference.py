@@ -1,0 +1,193 @@
+"""type-fixer's evidence: what one value parses as, and its canonical text.
+
+Every non-null value (surrounding whitespace ignored) falls in one class:
+
+* ``INT``: signed digits ("42", "-7", "+3");
+* ``INTEGRAL``: a whole number written as a decimal or with an exponent
+  ("1.0", "2.50e1", "1e3"); up to :data:`MAX_INTEGRAL_DIGITS` digits;
+* ``FLOAT``: any other finite decimal ("3.14", "-.5", "6.02e23"); values
+  beyond float64's range ("1e400") and "inf"/"nan" are ``OTHER``;
+* ``BOOL``: true/false/yes/no in any case (single letters such as "y" or
+  "F" are not booleans: they are often codes);
+* ``DATE``: a date or date-time whose reading is certain: year first
+  (2024-03-04), a day/month part above 12 (25/03/2024) or day == month;
+  an optional time "HH:MM[:SS[.f]]" with an optional offset ("Z", "+01:00")
+  after "T" or a space;
+* ``DATE_DM``: a day/month date with both parts <= 12 and different
+  (03/04/2024): its reading depends on the column (cleaning/dates.py);
+* ``OTHER``: everything else (text, 31/02/2024, "1,5", "N°3").
+
+Thousands separators: "1,234" / "1,234.5" (first group 1-3 digits, then
+groups of 3) are numbers *only if the column is consistent*: no number of
+four or more integer digits in the column is written without them
+(``long_plain``). Otherwise the grouped values are reported, not read.
+
+Numbers are parsed with :class:`~decimal.Decimal` (exact): canonical integer
+text is the integer's digits ("1.0" -> "1", "+5" -> "5", "1,234" -> "1234");
+canonical float text is the value as written, only whitespace and thousands
+separators removed ("1e3" stays "1e3": every reader parses it, so rewriting
+it would only change how it looks). A digit string with a leading zero
+("02134", "007") marks its column as a code column.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from analysis_service.cleaning.dates import standardize_date
+
+#: The canonical date format (ISO 8601).
+ISO_DATE = "%Y-%m-%d"
+#: A decimal/exponent form with more integer digits than this is a float.
+MAX_INTEGRAL_DIGITS = 30
+#: Integers beyond this magnitude lose digits in a float64 reader.
+EXACT_INTEGER = 2**53
+#: Floats with more significant digits than this lose digits in a float64 reader.
+EXACT_FLOAT_DIGITS = 15
+
+TRUE_WORDS = frozenset({"true", "yes"})
+FALSE_WORDS = frozenset({"false", "no"})
+
+_INT = re.compile(r"[+-]?\d+")
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
+_LEADING_DIGITS = re.compile(r"\d*")
+_DATE_HEAD = re.compile(r"(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})(?:(?:T|\s+)(.+))?")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?")
+
+
+class Cls(StrEnum):
+    INT = "integer"
+    INTEGRAL = "integral_float"
+    FLOAT = "float"
+    BOOL = "boolean"
+    DATE = "datetime"
+    DATE_DM = "day_month_date"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one value is; the texts are its canonical forms."""
+
+    cls: Cls
+    grouped: bool = False  # written with thousands separators
+    leading_zero: bool = False  # integer part "0..." with more than one digit
+    long_plain: bool = False  # four or more integer digits, no separators
+    imprecise: bool = False  # a float64 reader would lose digits
+    int_text: str = ""  # INT / INTEGRAL
+    float_text: str = ""  # INT / INTEGRAL / FLOAT
+    bool_text: str = ""  # BOOL
+    date_part: str = ""  # DATE / DATE_DM: the date as written
+    time_text: str = ""  # DATE / DATE_DM: canonical "THH:MM:SS[.f][offset]" or ""
+    date_text: str = ""  # DATE: canonical date-time
+
+    def canonical(self, target: str, order: str | None) -> str | None:
+        """The value's text as ``target`` (None: it is not one, or a
+        day/month date whose ``order`` is unknown)."""
+        if target == "integer" and self.cls in (Cls.INT, Cls.INTEGRAL):
+            return self.int_text
+        if target == "float" and self.cls in (Cls.INT, Cls.INTEGRAL, Cls.FLOAT):
+            return self.float_text
+        if target == "boolean" and self.cls is Cls.BOOL:
+            return self.bool_text
+        if target == "datetime" and self.cls is Cls.DATE:
+            return self.date_text
+        if target == "datetime" and self.cls is Cls.DATE_DM and order is not None:
+            result = standardize_date(self.date_part, order, ISO_DATE)
+            if result.status in ("converted", "unchanged"):
+                return result.value + self.time_text
+        return None
+
+
+_OTHER = Reading(Cls.OTHER)
+
+
+def read(value: str) -> Reading:
+    """The class and canonical texts of one non-null value."""
+    v = value.strip()
+    if not v:
+        return _OTHER
+    low = v.lower()
+    if low in TRUE_WORDS or low in FALSE_WORDS:
+        return Reading(Cls.BOOL, bool_text="true" if low in TRUE_WORDS else "false")
+    return _number(v) or _date(v) or _OTHER
+
+
+def _number(v: str) -> Reading | None:
+    if _PLAIN.fullmatch(v):
+        text, grouped = v, False
+    elif _GROUPED.fullmatch(v):
+        text, grouped = v.replace(",", ""), True
+    else:
+        return None
+    try:
+        d = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the patterns admit only decimals
+        return None
+    if not math.isfinite(float(d)):
+        return _OTHER
+    whole = _LEADING_DIGITS.match(text.lstrip("+-"))
+    digits = whole.group() if whole else ""
+
+    def reading(cls: Cls, int_text: str = "", imprecise: bool = False) -> Reading:
+        return Reading(
+            cls,
+            grouped=grouped,
+            leading_zero=len(digits) > 1 and digits[0] == "0",
+            long_plain=not grouped and len(digits) >= 4,
+            imprecise=imprecise,
+            int_text=int_text,
+            float_text=text,
+        )
+
+    if _INT.fullmatch(text):
+        i = int(text)
+        return reading(Cls.INT, str(i), abs(i) > EXACT_INTEGER)
+    if d == d.to_integral_value() and d.adjusted() < MAX_INTEGRAL_DIGITS:
+        i = int(d)
+        return reading(Cls.INTEGRAL, str(i), abs(i) > EXACT_INTEGER)
+    significant = len(d.normalize().as_tuple().digits)
+    return reading(Cls.FLOAT, imprecise=significant > EXACT_FLOAT_DIGITS)
+
+
+def _time(text: str) -> str | None:
+    m = _TIME.fullmatch(text)
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2))
+    second = m.group(3) or "00"
+    if hour > 23 or minute > 59 or int(second) > 59:
+        return None
+    offset = m.group(5) or ""
+    if offset and offset != "Z":
+        hh, mm = offset[1:3], offset[3:].lstrip(":") or "00"
+        if int(hh) > 14 or int(mm) > 59:
+            return None
+        offset = f"{offset[0]}{hh}:{mm}"
+    return f"T{hour:02d}:{minute:02d}:{second}{m.group(4) or ''}{offset}"
+
+
+def _date(v: str) -> Reading | None:
+    m = _DATE_HEAD.fullmatch(v)
+    if not m:
+        return None
+    part, rest = m.group(1), m.group(2)
+    time_text = ""
+    if rest is not None:
+        parsed = _time(rest.strip())
+        if parsed is None:
+            return None
+        time_text = parsed
+    result = standardize_date(part, None, ISO_DATE)
+    if result.status == "ambiguous":
+        return Reading(Cls.DATE_DM, date_part=part, time_text=time_text)
+    if result.status in ("converted", "unchanged"):
+        return Reading(
+            Cls.DATE, date_part=part, time_text=time_text, date_text=result.value + time_text
+        )
+    return None
