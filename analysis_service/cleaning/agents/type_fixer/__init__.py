@@ -26,7 +26,7 @@ import pandas as pd
 
 from analysis_service.agents.base import AgentOutput
 from analysis_service.cleaning.agents.type_fixer.evidence import TypeObserver
-from analysis_service.cleaning.agents.type_fixer.inference import Cls, read
+from analysis_service.cleaning.agents.type_fixer.inference import Cls, Reader
 from analysis_service.cleaning.agents.type_fixer.output import build_output
 from analysis_service.cleaning.agents.type_fixer.params import TypeFixerParams
 from analysis_service.cleaning.agents.type_fixer.plan import ColumnPlan, TypePlan, plan_columns
@@ -50,6 +50,7 @@ class _Applier(StatelessApplier):
     def __init__(self, plan: TypePlan) -> None:
         self.columns = plan.converted()
         self.strict = plan.params.strict_types
+        self.readers = {c.name: Reader() for c in self.columns}
 
     def _convert(
         self, col: ColumnPlan, values: pd.Series
@@ -60,11 +61,13 @@ class _Applier(StatelessApplier):
         positions = np.flatnonzero(mask)
         if not len(positions):
             return positions, [], positions
-        codes, uniques = pd.factorize(values[mask].astype(str))
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object)[mask])
+        uniques = [str(u) for u in uniques.tolist()]
+        reader = self.readers[col.name]
         texts: list[str | None] = []
         fails: list[bool] = []
         for unique in uniques:
-            reading = read(str(unique))
+            reading = reader(unique)
             text = (
                 None
                 if reading.grouped and not col.grouping
@@ -74,7 +77,7 @@ class _Applier(StatelessApplier):
             texts.append(text)
             fails.append(text is None and not undecided)
         pairs = zip(texts, uniques, strict=True)
-        changed_u = np.array([t is not None and t != str(u) for t, u in pairs], dtype=bool)
+        changed_u = np.array([t is not None and t != u for t, u in pairs], dtype=bool)
         changed = changed_u[codes]
         after = [str(texts[c]) for c in codes[changed]]
         return positions[changed], after, positions[np.array(fails, dtype=bool)[codes]]

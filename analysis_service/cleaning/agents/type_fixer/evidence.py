@@ -19,15 +19,23 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analysis_service.cleaning.agents.type_fixer.inference import Cls, Reading, read
+from analysis_service.cleaning.agents.type_fixer.inference import Cls, Reader, Reading
 from analysis_service.cleaning.agents.type_fixer.rules import (
     CATEGORY_MAX_DISTINCT,
     EXAMPLES,
     SAMPLES,
-    TARGETS,
 )
 from analysis_service.cleaning.dates import DateEvidence
 from analysis_service.cleaning.model import CleanBatch
+
+#: The targets each class converts to (canonical texts worth comparing).
+_TARGETS_OF = {
+    Cls.INT: ("integer", "float"),
+    Cls.INTEGRAL: ("integer", "float"),
+    Cls.FLOAT: ("float",),
+    Cls.BOOL: ("boolean",),
+    Cls.DATE: ("datetime",),
+}
 
 #: (class, written with thousands separators)
 Key = tuple[Cls, bool]
@@ -47,6 +55,7 @@ class ColumnEvidence:
     examples: dict[Key, list[tuple[int, str]]] = field(default_factory=dict)
     distinct: set[str] = field(default_factory=set)
     distinct_overflow: bool = False
+    reader: Reader = field(default_factory=Reader, repr=False)
 
     def count(self, classes: Sequence[Cls], *, grouped: bool | None = None) -> int:
         """Values of ``classes`` (only grouped / only plain ones when given)."""
@@ -79,7 +88,7 @@ class ColumnEvidence:
             self.dates.month_first += n * one.month_first
         if r.grouped or r.cls is Cls.DATE_DM:
             return  # these always change when converted
-        for target in TARGETS:
+        for target in _TARGETS_OF.get(r.cls, ()):
             text = r.canonical(target, None)
             if text is not None and text != value:
                 self.differs[target] += n
@@ -88,21 +97,21 @@ class ColumnEvidence:
         mask = values.notna().to_numpy(dtype=bool)
         if not mask.any():
             return
-        present = values[mask].astype(str)
+        present = values.to_numpy(dtype=object)[mask]
         rows = rows[mask]
         self.non_null += len(present)
         if len(self.samples) < SAMPLES:
-            self.samples += present.iloc[: SAMPLES - len(self.samples)].tolist()
+            self.samples += [str(v) for v in present[: SAMPLES - len(self.samples)]]
         codes, uniques = pd.factorize(present)
         counts = np.bincount(codes, minlength=len(uniques))
         keys: list[Key] = []
-        for k, unique in enumerate(uniques):
-            r = read(str(unique))
+        for k, unique in enumerate(uniques.tolist()):
+            r = self.reader(str(unique))
             keys.append((r.cls, r.grouped))
             self._record(str(unique), r, int(counts[k]))
         self._examples(keys, codes, rows, present)
         if not self.distinct_overflow:
-            self.distinct.update(str(u) for u in uniques[: CATEGORY_MAX_DISTINCT + 1])
+            self.distinct.update(str(u) for u in uniques[: CATEGORY_MAX_DISTINCT + 1].tolist())
             if len(self.distinct) > CATEGORY_MAX_DISTINCT:
                 self.distinct_overflow = True
                 self.distinct.clear()
@@ -112,7 +121,7 @@ class ColumnEvidence:
         keys: list[Key],
         codes: npt.NDArray[np.intp],
         rows: npt.NDArray[np.int64],
-        present: pd.Series,
+        present: npt.NDArray[np.object_],
     ) -> None:
         key_ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         per_value = np.array([key_ids[k] for k in keys], dtype=np.int64)[codes]
@@ -122,7 +131,7 @@ class ColumnEvidence:
             if room <= 0:
                 continue
             where = np.flatnonzero(per_value == i)[:room]
-            listed += [(int(rows[p]), str(present.iloc[p])) for p in where]
+            listed += [(int(rows[p]), str(present[p])) for p in where]
 
 
 class TypeObserver:

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from analysis_service.cleaning.dates import standardize_date
 
@@ -54,6 +54,7 @@ FALSE_WORDS = frozenset({"false", "no"})
 
 _INT = re.compile(r"[+-]?\d+")
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)")
 _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
 _LEADING_DIGITS = re.compile(r"\d*")
 _DATE_HEAD = re.compile(r"(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})(?:(?:T|\s+)(.+))?")
@@ -70,9 +71,9 @@ class Cls(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
-class Reading:
-    """What one value is; the texts are its canonical forms."""
+class Reading(NamedTuple):
+    """What one value is; the texts are its canonical forms (a tuple:
+    millions are made per pass)."""
 
     cls: Cls
     grouped: bool = False  # written with thousands separators
@@ -118,41 +119,89 @@ def read(value: str) -> Reading:
     return _number(v) or _date(v) or _OTHER
 
 
+class Reader:
+    """:func:`read` with a bounded memo (values repeat across batches)."""
+
+    def __init__(self, cap: int = 4096) -> None:
+        self.cap = cap
+        self.memo: dict[str, Reading] = {}
+
+    def __call__(self, value: str) -> Reading:
+        found = self.memo.get(value)
+        if found is None:
+            found = read(value)
+            if len(self.memo) < self.cap:
+                self.memo[value] = found
+        return found
+
+
+def _int_reading(text: str, grouped: bool) -> Reading:
+    """Signed digits (no int() of the whole text: any length is fine)."""
+    digits = text.lstrip("+-")
+    stripped = digits.lstrip("0") or "0"
+    negative = text.startswith("-") and stripped != "0"
+    return Reading(
+        Cls.INT,
+        grouped=grouped,
+        leading_zero=len(digits) > 1 and digits[0] == "0",
+        long_plain=not grouped and len(digits) >= 4,
+        imprecise=len(stripped) > 16 or (len(stripped) == 16 and int(stripped) > EXACT_INTEGER),
+        int_text=("-" if negative else "") + stripped,
+        float_text=text,
+    )
+
+
+def _decimal_reading(text: str, grouped: bool) -> Reading:
+    """A decimal without exponent ("12.50", "-.5"), read from its digits."""
+    sign = "-" if text.startswith("-") else ""
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    significant = (whole + fraction).lstrip("0").rstrip("0")
+    stripped = whole.lstrip("0")
+    if len(stripped) > 308:
+        return _OTHER  # beyond float64
+    integral = fraction.strip("0") == "" and len(stripped) <= MAX_INTEGRAL_DIGITS
+    return Reading(
+        Cls.INTEGRAL if integral else Cls.FLOAT,
+        grouped=grouped,
+        leading_zero=len(whole) > 1 and whole[0] == "0",
+        long_plain=not grouped and len(whole) >= 4,
+        imprecise=len(stripped) >= 16 and int(stripped) > EXACT_INTEGER
+        if integral
+        else len(significant) > EXACT_FLOAT_DIGITS,
+        int_text=((sign if stripped else "") + (stripped or "0")) if integral else "",
+        float_text=text,
+    )
+
+
 def _number(v: str) -> Reading | None:
-    if _PLAIN.fullmatch(v):
-        text, grouped = v, False
-    elif _GROUPED.fullmatch(v):
-        text, grouped = v.replace(",", ""), True
-    else:
+    if _INT.fullmatch(v):
+        return _int_reading(v, False)
+    if _DECIMAL.fullmatch(v):
+        return _decimal_reading(v, False)
+    if _GROUPED.fullmatch(v):
+        text = v.replace(",", "")
+        return _decimal_reading(text, True) if "." in text else _int_reading(text, True)
+    if not _PLAIN.fullmatch(v):
         return None
-    try:
-        d = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the patterns admit only decimals
-        return None
+    d = Decimal(v)  # an exponent: rare, exact
     if not math.isfinite(float(d)):
         return _OTHER
-    whole = _LEADING_DIGITS.match(text.lstrip("+-"))
+    whole = _LEADING_DIGITS.match(v.lstrip("+-"))
     digits = whole.group() if whole else ""
-
-    def reading(cls: Cls, int_text: str = "", imprecise: bool = False) -> Reading:
-        return Reading(
-            cls,
-            grouped=grouped,
-            leading_zero=len(digits) > 1 and digits[0] == "0",
-            long_plain=not grouped and len(digits) >= 4,
-            imprecise=imprecise,
-            int_text=int_text,
-            float_text=text,
-        )
-
-    if _INT.fullmatch(text):
-        i = int(text)
-        return reading(Cls.INT, str(i), abs(i) > EXACT_INTEGER)
+    cls, int_text, imprecise = Cls.FLOAT, "", False
     if d == d.to_integral_value() and d.adjusted() < MAX_INTEGRAL_DIGITS:
         i = int(d)
-        return reading(Cls.INTEGRAL, str(i), abs(i) > EXACT_INTEGER)
-    significant = len(d.normalize().as_tuple().digits)
-    return reading(Cls.FLOAT, imprecise=significant > EXACT_FLOAT_DIGITS)
+        cls, int_text, imprecise = Cls.INTEGRAL, str(i), abs(i) > EXACT_INTEGER
+    else:
+        imprecise = len(d.normalize().as_tuple().digits) > EXACT_FLOAT_DIGITS
+    return Reading(
+        cls,
+        leading_zero=len(digits) > 1 and digits[0] == "0",
+        long_plain=len(digits) >= 4,
+        imprecise=imprecise,
+        int_text=int_text,
+        float_text=v,
+    )
 
 
 def _time(text: str) -> str | None:
