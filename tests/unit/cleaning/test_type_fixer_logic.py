@@ -4,11 +4,20 @@ categories, bounded evidence."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analysis_service.cleaning.agents.type_fixer.inference import Cls, read
+from analysis_service.cleaning.agents.type_fixer.inference import (
+    FAST_LONG,
+    Cls,
+    fast_numbers,
+    read,
+)
 from analysis_service.cleaning.agents.type_fixer.params import TypeFixerParams
 from analysis_service.cleaning.agents.type_fixer.rules import EXAMPLES
 from tests.unit.cleaning.test_type_fixer_agent import csv_bytes, run
@@ -154,3 +163,27 @@ def test_evidence_is_bounded_and_counts_everything() -> None:
     assert len(result["row_level_issues"]) == EXAMPLES
     assert result["issue_summary"]["listed_issues"] <= EXAMPLES
     assert result["issue_summary"]["truncated"] is True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="-+0123456789.,e ", min_size=1, max_size=20),
+            st.from_regex(r"-?\d{1,18}(\.\d{0,18})?", fullmatch=True),
+        ),
+        min_size=1,
+    )
+)
+def test_fast_paths_agree_with_reading_one_by_one(values: list[str]) -> None:
+    ints, floats = fast_numbers(pd.Series(values, dtype="string"))
+    for value, is_int, is_float in zip(values, ints, floats, strict=True):
+        reading = read(value)
+        if is_int:
+            assert reading.cls is Cls.INT and reading.int_text == value
+        if is_float:
+            assert reading.cls is Cls.FLOAT
+        if is_int or is_float:
+            assert reading.float_text == value
+            assert not (reading.leading_zero or reading.imprecise or reading.grouped)
+            assert reading.long_plain == bool(re.match(FAST_LONG, value))

@@ -26,7 +26,7 @@ import pandas as pd
 
 from analysis_service.agents.base import AgentOutput
 from analysis_service.cleaning.agents.type_fixer.evidence import TypeObserver
-from analysis_service.cleaning.agents.type_fixer.inference import Cls, Reader
+from analysis_service.cleaning.agents.type_fixer.inference import Cls, Reader, fast_numbers
 from analysis_service.cleaning.agents.type_fixer.output import build_output
 from analysis_service.cleaning.agents.type_fixer.params import TypeFixerParams
 from analysis_service.cleaning.agents.type_fixer.plan import ColumnPlan, TypePlan, plan_columns
@@ -61,6 +61,12 @@ class _Applier(StatelessApplier):
         positions = np.flatnonzero(mask)
         if not len(positions):
             return positions, [], positions
+        if target in ("integer", "float"):
+            ints, floats = fast_numbers(values[mask])
+            slow = ~(ints | floats) if target == "float" else ~ints
+            positions = positions[slow]  # fast values are already canonical
+            mask = np.zeros(len(values), dtype=bool)
+            mask[positions] = True
         codes, uniques = pd.factorize(values.to_numpy(dtype=object)[mask])
         uniques = [str(u) for u in uniques.tolist()]
         reader = self.readers[col.name]

@@ -28,6 +28,10 @@ canonical float text is the value as written, only whitespace and thousands
 separators removed ("1e3" stays "1e3": every reader parses it, so rewriting
 it would only change how it looks). A digit string with a leading zero
 ("02134", "007") marks its column as a code column.
+
+Canonical date: ``YYYY-MM-DD``; with a time ``YYYY-MM-DDTHH:MM:SS`` (hour
+padded, ":00" seconds added when absent, a fraction kept as written, an
+offset written "Z" or "+HH:MM"). Booleans: ``true`` / ``false``.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from analysis_service.cleaning.dates import standardize_date
 
@@ -59,6 +67,28 @@ _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
 _LEADING_DIGITS = re.compile(r"\d*")
 _DATE_HEAD = re.compile(r"(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})(?:(?:T|\s+)(.+))?")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?")
+
+
+#: Fast paths, matched vectorised on a whole batch: values whose reading is
+#: known without looking at them one by one. A canonical integer of at most
+#: 15 digits, and a canonical decimal of at most 15 digits whose last
+#: fraction digit is not 0 (so not whole): INT / FLOAT, nothing to rewrite
+#: for the integer and float targets, no leading zero, exact in float64.
+FAST_INT = r"0|-?[1-9]\d{0,14}"
+FAST_FLOAT = r"-?(?:0|[1-9]\d*)\.\d*[1-9]"
+FAST_FLOAT_DIGITS = 15
+#: Fast values with four or more integer digits (``long_plain``).
+FAST_LONG = r"-?\d{4}"
+
+
+def fast_numbers(values: pd.Series) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(fast INT, fast FLOAT) masks of a batch of non-null text values."""
+    text = values.str
+    ints = text.fullmatch(FAST_INT).to_numpy(dtype=bool, na_value=False)
+    floats = text.fullmatch(FAST_FLOAT).to_numpy(dtype=bool, na_value=False)
+    if floats.any():
+        floats &= text.count(r"\d").to_numpy(dtype=np.int64, na_value=0) <= FAST_FLOAT_DIGITS
+    return ints, floats
 
 
 class Cls(StrEnum):
@@ -122,7 +152,7 @@ def read(value: str) -> Reading:
 class Reader:
     """:func:`read` with a bounded memo (values repeat across batches)."""
 
-    def __init__(self, cap: int = 4096) -> None:
+    def __init__(self, cap: int = 256) -> None:
         self.cap = cap
         self.memo: dict[str, Reading] = {}
 

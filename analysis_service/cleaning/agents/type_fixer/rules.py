@@ -36,7 +36,7 @@ CATEGORY_MAX_RATIO = 0.5
 #: Sample values per column (upstream: the first 5).
 SAMPLES = 5
 #: (row, value) examples kept per column and value class for row-level issues.
-EXAMPLES = 200
+EXAMPLES = 100
 #: An alert fires when more than this share of the columns has type issues.
 HIGH_ISSUE_COLUMN_SHARE = 0.3
 
