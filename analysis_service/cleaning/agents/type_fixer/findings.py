@@ -152,8 +152,8 @@ ISSUES: tuple[IssueRule[ColumnPlan, TypeFixerParams], ...] = (
         "incorrect_datatype",
         when=lambda f, p: f.typed and f.changes > 0,
         severity=Severity.MEDIUM,
-        message="{column} holds {f.label} values stored as text in other forms: "
-        "{f.changes} value(s) to rewrite",
+        message="{column} holds {f.label} values written in other forms: "
+        "{f.changes} value(s) not in the canonical {f.suggested} form",
         extras=lambda f, p: {"affected_values": f.changes},
     ),
     IssueRule(
@@ -193,9 +193,9 @@ RECOMMENDATIONS: tuple[Rec, ...] = (
         selects=lambda f, p: f.typed and f.mismatches > 0,
         priority=Priority.HIGH,
         text="Correct the {total} value(s) of {names} that are not of the column's type "
-        "(listed in the row-level issues); {fate}",
+        "(listed in the row-level issues)",
         timeline="1 week",
-        values=_failures,
+        values=_total("mismatches"),
     ),
     Rec(
         "mixed_handling",
@@ -215,7 +215,7 @@ RECOMMENDATIONS: tuple[Rec, ...] = (
         "documentation",
         selects=lambda f, p: f.leading_zero > 0 and not f.typed,
         priority=Priority.LOW,
-        text="Document {names} as code columns (leading zeros) and read them as text downstream",
+        text="Document {names} as code column(s) (leading zeros) and read them as text downstream",
         timeline="1 week",
     ),
     Rec(

@@ -18,6 +18,7 @@ mismatches and ambiguous dates), ``changed_values``, ``type_share``,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from analysis_service.agents.base import AgentOutput, Findings
@@ -164,7 +165,11 @@ def build_output(agent_id: str, agent_name: str, ctx: CleanContext[TypeFixerPara
         len(cols), issue_columns, original, remaining, rows_removed, result.overall_score
     )
     ids = IdSequence("types")
-    alerts = evaluate_alerts(ALERTS, cols, dataset, params, ids, agent_id)
+    alerts = [
+        # the share alert concerns the columns with issues, not every column
+        replace(a, affected_fields=issue_columns) if a.alert_id.endswith("_high_mismatches") else a
+        for a in evaluate_alerts(ALERTS, cols, dataset, params, ids, agent_id)
+    ]
     issues = evaluate_issues(ISSUES, cols, params, ids, agent_id, limit=MAX_ROW_LEVEL_ISSUES)
     recs = evaluate_recommendations(RECOMMENDATIONS, cols, dataset, params, ids, agent_id)
     for c in cols:
