@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analysis_service.cleaning.agents.type_fixer import TypeFixer
 from analysis_service.cleaning.agents.type_fixer.params import TypeFixerParams
@@ -205,3 +210,66 @@ def test_switches_off_change_nothing() -> None:
     recs = {r["recommendation_id"] for r in result["recommendations"]}
     assert "rec_types_auto_conversion" in recs
     assert result["summary_metrics"]["type_issues_fixed"] == 0
+
+
+POOL = [
+    "1",
+    "-2",
+    "+3",
+    "1.0",
+    "2.50",
+    "1e3",
+    "1,234",
+    "007",
+    "0.5",
+    "abc",
+    "yes",
+    "No",
+    "2024-03-04",
+    "03/04/2024",
+    "25/03/2024",
+    "2024-03-04 10:20",
+    "31/02/2024",
+    "",
+    "x y",
+]
+
+
+def _same_value(before: str, after: str, target: str | None) -> bool:
+    if before == after:
+        return True
+    if target in ("integer", "float"):
+        return Decimal(before.strip().replace(",", "")) == Decimal(after)
+    if target == "boolean":
+        return (before.strip().lower() in ("true", "yes")) == (after == "true")
+    if target == "datetime":
+        parsed = datetime.fromisoformat(after)  # ISO, and the same year, day and month
+        return str(parsed.year) in before and {parsed.month, parsed.day} <= {
+            int(p) for p in before.replace("/", "-").replace(" ", "-").split("-")[:3]
+        }
+    return False
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(*[st.sampled_from(POOL)] * 3), min_size=1, max_size=25),
+    st.booleans(),
+    st.integers(1, 6),
+)
+def test_random_files_keep_every_row_and_every_value(
+    rows: list[tuple[str, str, str]], strict: bool, batch_rows: int
+) -> None:
+    data = csv_bytes(["a", "b", "c"], [list(r) for r in rows])
+    chain, cleaned, quarantine, result = run(TypeFixerParams(strict_types=strict), data, batch_rows)
+    assert chain.rows_in == len(rows) == chain.rows_cleaned + chain.rows_quarantined
+    summary = result["data"]["type_analysis"]["type_summary"]
+    targets = [summary[c].get("target_type") for c in ("a", "b", "c")]
+    kept = iter(cleaned[1:])
+    quarantined = {int(q[3]) - 1 for q in quarantine[1:]}
+    for i, row in enumerate(rows):
+        if i in quarantined:
+            continue
+        out = next(kept)
+        for before, after, target in zip(row, out, targets, strict=True):
+            assert (before == "") == (after == "")  # nothing nulled, nothing filled
+            assert _same_value(before, after, target), (before, after, target)
