@@ -89,6 +89,15 @@ def test_the_whole_column_decides_not_its_head() -> None:
     )
 
 
+def test_phone_numbers_are_codes() -> None:
+    values = ["+41791234567", "+33612345678", "+4915112345678"]
+    out, result = _column(values)
+    assert out == values
+    entry = result["data"]["type_analysis"]["type_summary"]["v"]
+    assert entry["conversion_status"] == "kept_as_code"
+    assert read("+1,234,567").code_like is False
+
+
 def test_thousands_separators_only_when_consistent() -> None:
     out, _ = _column(["1,234", "999", "12,000", "5"])
     assert out == ["1234", "999", "12000", "5"]
@@ -185,5 +194,5 @@ def test_fast_paths_agree_with_reading_one_by_one(values: list[str]) -> None:
             assert reading.cls is Cls.FLOAT
         if is_int or is_float:
             assert reading.float_text == value
-            assert not (reading.leading_zero or reading.imprecise or reading.grouped)
+            assert not (reading.code_like or reading.imprecise or reading.grouped)
             assert reading.long_plain == bool(re.match(FAST_LONG, value))

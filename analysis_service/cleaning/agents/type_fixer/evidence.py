@@ -55,7 +55,7 @@ Key = tuple[Cls, bool]
 class ColumnEvidence:
     non_null: int = 0
     counts: Counter[Key] = field(default_factory=Counter)
-    leading_zero: int = 0
+    code_like: int = 0
     long_plain: int = 0
     imprecise: int = 0
     #: per target, values (not grouped, not day/month) whose canonical text differs
@@ -86,7 +86,7 @@ class ColumnEvidence:
 
     def _record(self, value: str, r: Reading, n: int) -> None:
         self.counts[(r.cls, r.grouped)] += n
-        self.leading_zero += n * r.leading_zero
+        self.code_like += n * r.code_like
         self.long_plain += n * r.long_plain
         self.imprecise += n * r.imprecise
         if r.cls in (Cls.DATE, Cls.DATE_DM):

@@ -213,9 +213,10 @@ RECOMMENDATIONS: tuple[Rec, ...] = (
     ),
     Rec(
         "documentation",
-        selects=lambda f, p: f.leading_zero > 0 and not f.typed,
+        selects=lambda f, p: f.code_like > 0 and not f.typed,
         priority=Priority.LOW,
-        text="Document {names} as code column(s) (leading zeros) and read them as text downstream",
+        text="Document {names} as code column(s) (leading zeros, phone numbers) and read them as "
+        "text downstream",
         timeline="1 week",
     ),
     Rec(
@@ -241,7 +242,8 @@ def notes(c: ColumnPlan) -> list[str]:
         return ["no values"]
     if c.status is Status.CODE:
         out.append(
-            f"{c.leading_zero} digit string(s) with a leading zero: a code column, kept as text"
+            f"{c.code_like} digit string(s) with a leading zero or a '+' (phone): "
+            "a code column, kept as text"
         )
     if c.status is Status.CATEGORY:
         out.append(f"{c.distinct} distinct value(s): marked as category, values unchanged")

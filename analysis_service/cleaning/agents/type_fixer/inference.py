@@ -27,7 +27,8 @@ text is the integer's digits ("1.0" -> "1", "+5" -> "5", "1,234" -> "1234");
 canonical float text is the value as written, only whitespace and thousands
 separators removed ("1e3" stays "1e3": every reader parses it, so rewriting
 it would only change how it looks). A digit string with a leading zero
-("02134", "007") marks its column as a code column.
+("02134", "007"), or a "+" followed by :data:`PHONE_DIGITS` or more digits
+("+41791234567", a phone number), marks its column as a code column.
 
 Canonical date: ``YYYY-MM-DD``; with a time ``YYYY-MM-DDTHH:MM:SS`` (hour
 padded, ":00" seconds added when absent, a fraction kept as written, an
@@ -52,6 +53,8 @@ from analysis_service.cleaning.dates import standardize_date
 ISO_DATE = "%Y-%m-%d"
 #: A decimal/exponent form with more integer digits than this is a float.
 MAX_INTEGRAL_DIGITS = 30
+#: A "+" followed by this many digits or more is a phone number, not a number.
+PHONE_DIGITS = 7
 #: Integers beyond this magnitude lose digits in a float64 reader.
 EXACT_INTEGER = 2**53
 #: Floats with more significant digits than this lose digits in a float64 reader.
@@ -107,7 +110,7 @@ class Reading(NamedTuple):
 
     cls: Cls
     grouped: bool = False  # written with thousands separators
-    leading_zero: bool = False  # integer part "0..." with more than one digit
+    code_like: bool = False  # "0..." with more than one digit, or "+" and PHONE_DIGITS digits
     long_plain: bool = False  # four or more integer digits, no separators
     imprecise: bool = False  # a float64 reader would lose digits
     int_text: str = ""  # INT / INTEGRAL
@@ -173,7 +176,8 @@ def _int_reading(text: str, grouped: bool) -> Reading:
     return Reading(
         Cls.INT,
         grouped=grouped,
-        leading_zero=len(digits) > 1 and digits[0] == "0",
+        code_like=(len(digits) > 1 and digits[0] == "0")
+        or (not grouped and text.startswith("+") and len(digits) >= PHONE_DIGITS),
         long_plain=not grouped and len(digits) >= 4,
         imprecise=len(stripped) > 16 or (len(stripped) == 16 and int(stripped) > EXACT_INTEGER),
         int_text=("-" if negative else "") + stripped,
@@ -193,7 +197,7 @@ def _decimal_reading(text: str, grouped: bool) -> Reading:
     return Reading(
         Cls.INTEGRAL if integral else Cls.FLOAT,
         grouped=grouped,
-        leading_zero=len(whole) > 1 and whole[0] == "0",
+        code_like=len(whole) > 1 and whole[0] == "0",
         long_plain=not grouped and len(whole) >= 4,
         imprecise=len(stripped) >= 16 and int(stripped) > EXACT_INTEGER
         if integral
@@ -226,7 +230,7 @@ def _number(v: str) -> Reading | None:
         imprecise = len(d.normalize().as_tuple().digits) > EXACT_FLOAT_DIGITS
     return Reading(
         cls,
-        leading_zero=len(digits) > 1 and digits[0] == "0",
+        code_like=len(digits) > 1 and digits[0] == "0",
         long_plain=len(digits) >= 4,
         imprecise=imprecise,
         int_text=int_text,

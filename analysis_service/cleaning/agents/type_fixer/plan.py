@@ -59,7 +59,7 @@ class ColumnPlan:
     mismatches: int = 0  # values that do not convert
     ambiguous: int = 0  # day/month dates the evidence cannot decide
     imprecise: int = 0
-    leading_zero: int = 0
+    code_like: int = 0
     distinct: int | None = None
     contradictory_dates: bool = False
     strict: bool = False
@@ -155,7 +155,7 @@ def decide(name: str, ev: ColumnEvidence, params: TypeFixerParams) -> ColumnPlan
         ev.count((Cls.FLOAT,), grouped=True) if grouping else 0
     )
     numeric = "float" if floats else "integer"
-    candidates = ([] if ev.leading_zero else [numeric]) + ["datetime", "boolean"]
+    candidates = ([] if ev.code_like else [numeric]) + ["datetime", "boolean"]
     best = max(candidates, key=lambda t: _support(ev, t, grouping))
     support = _support(ev, best, grouping)
     base = ColumnPlan(
@@ -164,13 +164,13 @@ def decide(name: str, ev: ColumnEvidence, params: TypeFixerParams) -> ColumnPlan
         "string",
         non_null=n,
         support=support,
-        leading_zero=ev.leading_zero,
+        code_like=ev.code_like,
         distinct=ev.distinct_count,
         samples=samples,
         strict=params.strict_types,
     )
     if support < MIXED_SHARE * n:
-        if ev.leading_zero and _support(ev, numeric, grouping) >= MIXED_SHARE * n:
+        if ev.code_like and _support(ev, numeric, grouping) >= MIXED_SHARE * n:
             status, suggested = Status.CODE, "string"
         else:
             status, suggested = Status.TEXT, "string"

@@ -15,11 +15,12 @@ How a column's type is decided (whole column, every non-null value):
   distinct, at most :data:`CATEGORY_MAX_RATIO` of the values distinct) is
   marked ``category`` under ``auto_convert_category``: no value changes.
 
-A column holding digit strings with a leading zero ("02134") is a code
-column: never numeric. Integer vs float: the column is ``float`` as soon as
-one of its numbers is not whole ("1.0" is whole). Booleans are gated by
-``auto_convert_category`` (a boolean is a two-valued category), numbers by
-``auto_convert_numeric``, dates by ``auto_convert_datetime``.
+A column holding digit strings with a leading zero ("02134") or phone
+numbers ("+41791234567") is a code column: never numeric. Integer vs
+float: the column is ``float`` as soon as one of its numbers is not whole
+("1.0" is whole). Booleans are gated by ``auto_convert_category`` (a
+boolean is a two-valued category), numbers by ``auto_convert_numeric``,
+dates by ``auto_convert_datetime``.
 """
 
 from __future__ import annotations
