@@ -118,6 +118,10 @@ def test_mixed_columns() -> None:
     out, result = _column(values)
     assert out == [*values[:-1], "4"]  # converted; the text values stay
     assert result["issue_summary"]["by_type"] == {"type_mismatch": 3}
+    out, result = _column(values, strict_types=True)  # too uncertain to quarantine rows
+    assert out == [*values[:-1], "4"]
+    assert result["summary_metrics"]["rows_quarantined"] == 0
+    assert result["summary_metrics"]["remaining_type_issues"] == 3
 
 
 def test_text_category_and_booleans() -> None:

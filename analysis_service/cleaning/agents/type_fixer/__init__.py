@@ -10,7 +10,8 @@ O(columns), never O(rows). Plan (:mod:`.plan`): the target type per column
 becomes the canonical text of its type; a value that does not convert stays
 exactly as it was (reported as ``type_mismatch``), or, under
 ``strict_types``, its row goes to quarantine (rule ``type_conversion_failed``,
-the reason names column, value and type). A day/month date the column's
+the reason names column, value and type) when the column is confidently
+typed (not mixed: a mixed column's odd values are only reported). A day/month date the column's
 evidence cannot order (03/04/2024, ``date_convention`` auto, no telling
 value) is reported as ambiguous and left as it is, also under
 ``strict_types``: it is a date, only its reading is unknown.
@@ -49,7 +50,6 @@ def failure_reason(column: str, value: str, target: str) -> str:
 class _Applier(StatelessApplier):
     def __init__(self, plan: TypePlan) -> None:
         self.columns = plan.converted()
-        self.strict = plan.params.strict_types
         self.readers = {c.name: Reader() for c in self.columns}
 
     def _convert(
@@ -96,7 +96,7 @@ class _Applier(StatelessApplier):
         for col in self.columns:
             values = frame[col.name]
             changed, after, failed = self._convert(col, values)
-            if self.strict and len(failed):
+            if col.quarantines and len(failed):
                 remove[failed] = True
                 for p in failed.tolist():
                     reasons.setdefault(p, []).append(

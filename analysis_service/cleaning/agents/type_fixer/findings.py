@@ -47,7 +47,7 @@ def _total(attr: str) -> Any:
 
 
 def _failures(scope: Any) -> dict[str, Any]:
-    strict = scope.params.strict_types
+    strict = all(f.quarantines for f in scope.fields)
     return {
         "total": sum(f.mismatches for f in scope.fields),
         "fate": "their rows were moved to quarantine (strict_types)"
@@ -77,7 +77,7 @@ ALERTS: tuple[Rule, ...] = (
     ),
     Rule(
         "conversion_failures",
-        selects=lambda f, p: f.converted and f.mismatches > 0,
+        selects=lambda f, p: f.converted and not f.mixed and f.mismatches > 0,
         category="data_types",
         severity=lambda s: Severity.HIGH if s.params.strict_types else Severity.MEDIUM,
         message="{total} value(s) in {n} converted column(s) do not convert to the "
@@ -159,7 +159,7 @@ ISSUES: tuple[IssueRule[ColumnPlan, TypeFixerParams], ...] = (
     IssueRule(
         "conversion_failure",
         when=lambda f, p: f.typed and not f.mixed and f.mismatches > 0,
-        severity=lambda f, p: Severity.HIGH if p.strict_types and f.converted else Severity.MEDIUM,
+        severity=lambda f, p: Severity.HIGH if f.quarantines else Severity.MEDIUM,
         message="{f.mismatches} value(s) in {column} are not {f.label}",
         extras=lambda f, p: {"affected_values": f.mismatches},
     ),
@@ -257,7 +257,9 @@ def notes(c: ColumnPlan) -> list[str]:
         verb = "rewritten" if c.converted else "to rewrite"
         out.append(f"{c.changes} value(s) {verb} as canonical {c.suggested}")
     if c.typed and c.mismatches:
-        fate = "row(s) moved to quarantine" if c.converted and c.strict else "kept as they were"
+        fate = "row(s) moved to quarantine" if c.quarantines else "kept as they were"
+        if c.strict and c.mixed and c.converted:
+            fate += " (mixed column: not quarantined)"
         out.append(f"{c.mismatches} value(s) not {c.label}: {fate}")
     if c.ambiguous:
         out.append(f"{c.ambiguous} ambiguous day/month date(s) left as they are")

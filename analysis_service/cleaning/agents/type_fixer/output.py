@@ -79,7 +79,7 @@ def _column_summary(c: ColumnPlan, tally: AgentTally | None) -> dict[str, Any]:
     return entry
 
 
-def _row_evidence(c: ColumnPlan, params: TypeFixerParams) -> list[RowEvidence]:
+def _row_evidence(c: ColumnPlan) -> list[RowEvidence]:
     extras = {"current_type": CURRENT_TYPE, "suggested_type": c.label}
     out = []
     if c.typed and c.mismatches:
@@ -87,10 +87,11 @@ def _row_evidence(c: ColumnPlan, params: TypeFixerParams) -> list[RowEvidence]:
             kind, sev, fate = "type_conflict", RowSeverity.WARNING, "column left unchanged"
         elif c.status is Status.GATED:
             kind, sev, fate = "type_mismatch", RowSeverity.INFO, f"not converted ({c.gate} off)"
-        elif params.strict_types:
+        elif c.quarantines:
             kind, sev, fate = "type_mismatch", RowSeverity.CRITICAL, "row moved to quarantine"
         else:
-            kind, sev, fate = "type_mismatch", RowSeverity.WARNING, "kept as it was"
+            fate = "kept as it was" + (" (mixed column: not quarantined)" if c.strict else "")
+            kind, sev = "type_mismatch", RowSeverity.WARNING
         items = [
             RowIssue(row, c.name, kind, sev, f"{v!r} is not {c.label}: {fate}", v, extras)
             for row, v in c.mismatch_examples
@@ -182,7 +183,7 @@ def build_output(agent_id: str, agent_name: str, ctx: CleanContext[TypeFixerPara
                     ids.recommendation(c.name), agent_id, c.name, Priority.MEDIUM, text, "immediate"
                 )
             )
-    evidence = [e for c in cols for e in _row_evidence(c, params)]
+    evidence = [e for c in cols for e in _row_evidence(c)]
     listed, row_summary = collect_row_issues(evidence)
     converted = plan.converted()
     cells = tally.cells_changed if tally else 0

@@ -80,6 +80,13 @@ class ColumnPlan:
         return self.typed and self.share < TYPE_SHARE
 
     @property
+    def quarantines(self) -> bool:
+        """strict_types quarantines the rows of this column's failed values:
+        only in a confidently typed column (a mixed column's type is too
+        uncertain to throw rows away for it)."""
+        return self.converted and self.strict and not self.mixed
+
+    @property
     def target(self) -> str | None:
         return self.suggested if self.converted else None
 
@@ -106,7 +113,7 @@ class ColumnPlan:
     def remaining(self) -> int:
         if not self.converted:
             return self.found
-        return self.ambiguous + (0 if self.strict else self.mismatches)
+        return self.ambiguous + (0 if self.quarantines else self.mismatches)
 
     @property
     def fixed(self) -> int:
