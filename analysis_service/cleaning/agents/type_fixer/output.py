@@ -68,7 +68,8 @@ def _column_summary(c: ColumnPlan, tally: AgentTally | None) -> dict[str, Any]:
         "issues": notes(c),
         "sample_values": list(c.samples),
         "conversion_status": c.status.value,
-        "type_share": percent(c.support, c.non_null, empty=0.0),
+        # share of the non-null values that are of the suggested type (text: all)
+        "type_share": percent(c.support if c.typed else c.non_null, c.non_null, empty=0.0),
     }
     if c.converted:
         entry["target_type"] = c.target
