@@ -283,3 +283,32 @@ def test_random_files_keep_every_row_and_every_value(
         for before, after, target in zip(row, out, targets, strict=True):
             assert (before == "") == (after == "")  # nothing nulled, nothing filled
             assert _same_value(before, after, target), (before, after, target)
+
+
+def test_after_an_earlier_agent_rows_keep_their_original_numbers() -> None:
+    from tests.unit.cleaning.test_chain import _IntRule, _NoParams
+
+    data = b"qty,when\nx,2024-01-01\n1,2024-01-02\n2,bad\n" + b"".join(
+        f"{i},2024-01-{i:02d}\n".encode() for i in range(3, 25)
+    )
+
+    def source() -> Any:
+        table = open_table([data], batch_rows=4)
+        return table.columns, table
+
+    params = TypeFixerParams(strict_types=True)
+    step = Step(TypeFixer(), params)
+    quarantine = io.StringIO()
+    chain = run_chain(source, [Step(_IntRule(), _NoParams()), step], io.StringIO(), quarantine)
+    tally = chain.tallies["type-fixer"]
+    result = TypeFixer().finalize(
+        CleanContext(params=params, columns_in=chain.columns, plan=step.plan, tally=tally)
+    )
+    (issue,) = [r for r in result.findings.row_issues if r.column == "when"]
+    assert (issue.row_index, issue.value) == (2, "bad")  # the file's row, not the agent's
+    rows = list(csv.reader(io.StringIO(quarantine.getvalue())))
+    assert [(r[2], r[3], r[4]) for r in rows[1:]] == [
+        ("1", "int-rule", "not_integer"),
+        ("3", "type-fixer", "type_conversion_failed"),
+    ]
+    assert tally.rows_in == 24 and chain.rows_in == 25 == chain.rows_cleaned + 2
