@@ -1,6 +1,7 @@
 """type-fixer's sheet "Type Fixer": upstream's Column, Current Type,
 Suggested Type, Conversion Status, Issues/Notes, then ours (target type,
-share of values of the type, cells rewritten, values left unconverted,
+share of values of the type, cells rewritten, values left unconverted
+(remaining issues),
 samples), one row per column; totals and scores as a side block. Every
 cell is filled: a column that was not converted says so."""
 
@@ -26,7 +27,7 @@ COLUMNS = (
     Column("Target Type"),
     Column("Type Share %", Kind.PERCENT),
     Column("Changed Values", Kind.INT),
-    Column("Unconverted Values", Kind.INT),
+    Column("Remaining Issues", Kind.INT),
     Column("Sample Values"),
 )
 
@@ -41,7 +42,7 @@ def row(name: str, entry: Mapping[str, Any]) -> list[Any]:
         entry.get("target_type") or NOT_CONVERTED,
         entry.get("type_share", 0.0),
         entry.get("changed_values", 0),
-        entry.get("unconverted_values", 0),
+        entry.get("remaining_issues", 0),
         ", ".join(entry.get("sample_values") or []) or "(no values)",
     ]
 

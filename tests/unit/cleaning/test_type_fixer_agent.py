@@ -19,7 +19,7 @@ from analysis_service.cleaning.agents.type_fixer import TypeFixer
 from analysis_service.cleaning.agents.type_fixer.params import TypeFixerParams
 from analysis_service.cleaning.chain import ChainRun, Step, run_chain
 from analysis_service.cleaning.model import CleanContext
-from analysis_service.domain.sources import open_table
+from analysis_service.cleaning.source import TableSource
 
 HEADER = ["id", "qty", "price", "zip", "joined", "visit", "active", "note"]
 # (input row, expected cleaned row)
@@ -86,10 +86,7 @@ DATA = csv_bytes(HEADER, [r for r, _ in ROWS])
 def run(
     params: TypeFixerParams, data: bytes = DATA, batch_rows: int = 3, preview: bool = False
 ) -> tuple[ChainRun, list[list[str]], list[list[str]], dict[str, Any]]:
-    def source() -> Any:
-        table = open_table([data], batch_rows=batch_rows)
-        return table.columns, table
-
+    source = TableSource(lambda: [data], batch_rows=batch_rows)  # as the service reads
     step = Step(TypeFixer(), params)
     cleaned, quarantine = io.StringIO(), io.StringIO()
     chain = run_chain(source, [step], cleaned, quarantine, preview=preview)
@@ -139,8 +136,8 @@ def test_known_answer_cell_by_cell() -> None:
     assert summary["price"]["suggested_type"] == "numeric"
     assert summary["joined"]["date_order"] == "dmy"
     assert summary["visit"]["date_order"] is None
-    assert summary["visit"]["unconverted_values"] == 20  # ambiguous, left as they are
-    assert summary["qty"]["unconverted_values"] == 1
+    assert summary["visit"]["remaining_issues"] == 20  # ambiguous, left as they are
+    assert summary["qty"]["remaining_issues"] == 1
     assert summary["qty"]["sample_values"] == ["1.0", "2", "+3", "4.00", "abc"]
     assert sum(e.get("changed_values", 0) for e in summary.values()) == tally.cells_changed
     metrics = result["summary_metrics"]
@@ -231,6 +228,7 @@ POOL = [
     "2024-03-04 10:20",
     "31/02/2024",
     "",
+    "NA",
     "x y",
     "1,234.5",
     "5678",
@@ -292,9 +290,7 @@ def test_after_an_earlier_agent_rows_keep_their_original_numbers() -> None:
         f"{i},2024-01-{i:02d}\n".encode() for i in range(3, 25)
     )
 
-    def source() -> Any:
-        table = open_table([data], batch_rows=4)
-        return table.columns, table
+    source = TableSource(lambda: [data], batch_rows=4)
 
     params = TypeFixerParams(strict_types=True)
     step = Step(TypeFixer(), params)

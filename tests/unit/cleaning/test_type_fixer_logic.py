@@ -32,7 +32,8 @@ from tests.unit.cleaning.test_type_fixer_agent import csv_bytes, run
         ("1.0", Cls.INTEGRAL, "integer", "1"),
         ("2.50e1", Cls.INTEGRAL, "integer", "25"),
         ("1e3", Cls.INTEGRAL, "float", "1e3"),
-        ("12345678901234567890.0", Cls.INTEGRAL, "integer", "12345678901234567890"),
+        ("9007199254740993.0", Cls.INTEGRAL, "integer", "9007199254740993"),
+        ("12345678901234567890.0", Cls.FLOAT, "float", "12345678901234567890.0"),  # > int64
         ("1,234", Cls.INT, "integer", "1234"),
         ("1,234.5", Cls.FLOAT, "float", "1234.5"),
         (" 3.14 ", Cls.FLOAT, "float", "3.14"),
@@ -51,10 +52,27 @@ def test_classes_and_canonical_texts(value: str, cls: Cls, target: str, text: st
 
 
 @pytest.mark.parametrize(
-    "value", ["inf", "nan", "1e400", "1,5", "y", "F", "31/02/2024", "2024-13-01", "12:30", "N°3"]
+    "value", ["inf", "1e400", "1,5", "y", "F", "31/02/2024", "2024-13-01", "12:30", "N°3"]
 )
 def test_other_values(value: str) -> None:
     assert read(value).cls is Cls.OTHER
+
+
+@pytest.mark.parametrize("value", ["NA", "N/A", "null", "NULL", "nan", "None", " NA "])
+def test_missing_value_spellings(value: str) -> None:
+    assert read(value).cls is Cls.NA
+
+
+def test_missing_value_spellings_are_left_for_null_handler() -> None:
+    values = ["1", "NA", "2.0", "N/A"] + [str(i) for i in range(20)]
+    out, result = _column(values, strict_types=True)
+    assert out == ["1", "NA", "2", "N/A"] + [str(i) for i in range(20)]
+    entry = result["data"]["type_analysis"]["type_summary"]["v"]
+    assert entry["target_type"] == "integer"
+    assert entry["type_share"] == 100.0
+    assert "2 missing-value placeholder(s) such as 'NA' left as they are" in entry["issues"]
+    assert result["summary_metrics"]["rows_quarantined"] == 0
+    assert result["issue_summary"]["total_issues"] == 0
 
 
 def test_day_month_dates_need_an_order() -> None:
@@ -155,10 +173,14 @@ def test_invalid_date_is_a_mismatch_kept_as_it_was() -> None:
 
 
 def test_precision_is_reported_and_digits_kept() -> None:
-    values = ["12345678901234567890", "1", "2"]
+    values = ["12345678901234567", "1", "2"]
     out, result = _column(values)
     assert out == values
     assert "alert_types_precision_loss" in {a["alert_id"] for a in result["alerts"]}
+    out, result = _column(["12345678901234567890", "1.0"])  # beyond int64: an identifier
+    assert out == ["12345678901234567890", "1.0"]
+    entry = result["data"]["type_analysis"]["type_summary"]["v"]
+    assert entry["conversion_status"] == "kept_as_code"
 
 
 def test_empty_column() -> None:

@@ -188,7 +188,7 @@ def test_sheet_matches_the_json(result: dict[str, Any]) -> None:
         assert r["Type Share %"].value == pytest.approx(entry["type_share"] / 100)
         assert r["Changed Values"].value == entry.get("changed_values", 0)
         assert r["Changed Values"].data_type == "n"
-        assert r["Unconverted Values"].value == entry.get("unconverted_values", 0)
+        assert r["Remaining Issues"].value == entry.get("remaining_issues", 0)
     block = side(sheet, len(header))
     metrics = result["summary_metrics"]
     assert block["Total Rows Processed"] == metrics["total_rows_processed"]

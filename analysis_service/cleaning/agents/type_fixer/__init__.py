@@ -14,7 +14,9 @@ the reason names column, value and type) when the column is confidently
 typed (not mixed: a mixed column's odd values are only reported). A day/month date the column's
 evidence cannot order (03/04/2024, ``date_convention`` auto, no telling
 value) is reported as ambiguous and left as it is, also under
-``strict_types``: it is a date, only its reading is unknown.
+``strict_types``: it is a date, only its reading is unknown. Missing-value
+spellings ("NA", "N/A", "null" ...) are left for null-handler: never
+converted, never a mismatch.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class _Applier(StatelessApplier):
             )
             undecided = target == "datetime" and reading.cls is Cls.DATE_DM and col.order is None
             texts.append(text)
-            fails.append(text is None and not undecided)
+            fails.append(text is None and not undecided and reading.cls is not Cls.NA)
         pairs = zip(texts, uniques, strict=True)
         changed_u = np.array([t is not None and t != u for t, u in pairs], dtype=bool)
         changed = changed_u[codes]

@@ -238,8 +238,10 @@ AMBIGUOUS_REC = (
 def notes(c: ColumnPlan) -> list[str]:
     """The column's issues and decisions, in words (type_summary.issues)."""
     out: list[str] = []
+    if c.placeholders:
+        out.append(f"{c.placeholders} missing-value placeholder(s) such as 'NA' left as they are")
     if c.status is Status.EMPTY:
-        return ["no values"]
+        return out or ["no values"]
     if c.status is Status.CODE:
         out.append(
             f"{c.code_like} digit string(s) with a leading zero or a '+' (phone): "

@@ -4,7 +4,7 @@ Every non-null value (surrounding whitespace ignored) falls in one class:
 
 * ``INT``: signed digits ("42", "-7", "+3");
 * ``INTEGRAL``: a whole number written as a decimal or with an exponent
-  ("1.0", "2.50e1", "1e3"); up to :data:`MAX_INTEGRAL_DIGITS` digits;
+  ("1.0", "2.50e1", "1e3") that fits int64 (beyond it, "1e20" is a float);
 * ``FLOAT``: any other finite decimal ("3.14", "-.5", "6.02e23"); values
   beyond float64's range ("1e400") and "inf"/"nan" are ``OTHER``;
 * ``BOOL``: true/false/yes/no in any case (single letters such as "y" or
@@ -15,6 +15,9 @@ Every non-null value (surrounding whitespace ignored) falls in one class:
   after "T" or a space;
 * ``DATE_DM``: a day/month date with both parts <= 12 and different
   (03/04/2024): its reading depends on the column (cleaning/dates.py);
+* ``NA``: a missing-value spelling of pandas' list (NA_TOKENS: "NA",
+  "N/A", "null", "nan" ...; the cleaning reader keeps them as text): not a
+  value of any type, never converted, never a mismatch (null-handler's);
 * ``OTHER``: everything else (text, 31/02/2024, "1,5", "N°3").
 
 Thousands separators: "1,234" / "1,234.5" (first group 1-3 digits, then
@@ -28,7 +31,8 @@ canonical float text is the value as written, only whitespace and thousands
 separators removed ("1e3" stays "1e3": every reader parses it, so rewriting
 it would only change how it looks). A digit string with a leading zero
 ("02134", "007"), or a "+" followed by :data:`PHONE_DIGITS` or more digits
-("+41791234567", a phone number), marks its column as a code column.
+("+41791234567", a phone number), or beyond int64 (a 20-digit identifier:
+no integer type holds it), marks its column as a code column.
 
 Canonical date: ``YYYY-MM-DD``; with a time ``YYYY-MM-DDTHH:MM:SS`` (hour
 padded, ":00" seconds added when absent, a fraction kept as written, an
@@ -48,11 +52,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from analysis_service.cleaning.dates import standardize_date
+from analysis_service.domain.sources import NA_TOKENS
 
 #: The canonical date format (ISO 8601).
 ISO_DATE = "%Y-%m-%d"
-#: A decimal/exponent form with more integer digits than this is a float.
-MAX_INTEGRAL_DIGITS = 30
+#: Integers of this magnitude or more do not fit int64 (what readers convert to).
+INT64 = 2**63
 #: A "+" followed by this many digits or more is a phone number, not a number.
 PHONE_DIGITS = 7
 #: Integers beyond this magnitude lose digits in a float64 reader.
@@ -60,6 +65,7 @@ EXACT_INTEGER = 2**53
 #: Floats with more significant digits than this lose digits in a float64 reader.
 EXACT_FLOAT_DIGITS = 15
 
+NA_SPELLINGS = frozenset(t for t in NA_TOKENS if t)
 TRUE_WORDS = frozenset({"true", "yes"})
 FALSE_WORDS = frozenset({"false", "no"})
 
@@ -101,6 +107,7 @@ class Cls(StrEnum):
     BOOL = "boolean"
     DATE = "datetime"
     DATE_DM = "day_month_date"
+    NA = "missing_placeholder"
     OTHER = "other"
 
 
@@ -139,6 +146,12 @@ class Reading(NamedTuple):
 
 
 _OTHER = Reading(Cls.OTHER)
+_NA = Reading(Cls.NA)
+
+
+def _beyond_int64(digits: str) -> bool:
+    """``digits`` (no sign, no leading zeros) is a magnitude int64 cannot hold."""
+    return len(digits) > 19 or (len(digits) == 19 and int(digits) >= INT64)
 
 
 def read(value: str) -> Reading:
@@ -146,6 +159,8 @@ def read(value: str) -> Reading:
     v = value.strip()
     if not v:
         return _OTHER
+    if v in NA_SPELLINGS:
+        return _NA
     low = v.lower()
     if low in TRUE_WORDS or low in FALSE_WORDS:
         return Reading(Cls.BOOL, bool_text="true" if low in TRUE_WORDS else "false")
@@ -177,7 +192,8 @@ def _int_reading(text: str, grouped: bool) -> Reading:
         Cls.INT,
         grouped=grouped,
         code_like=(len(digits) > 1 and digits[0] == "0")
-        or (not grouped and text.startswith("+") and len(digits) >= PHONE_DIGITS),
+        or (not grouped and text.startswith("+") and len(digits) >= PHONE_DIGITS)
+        or _beyond_int64(stripped),
         long_plain=not grouped and len(digits) >= 4,
         imprecise=len(stripped) > 16 or (len(stripped) == 16 and int(stripped) > EXACT_INTEGER),
         int_text=("-" if negative else "") + stripped,
@@ -193,7 +209,7 @@ def _decimal_reading(text: str, grouped: bool) -> Reading:
     stripped = whole.lstrip("0")
     if len(stripped) > 308:
         return _OTHER  # beyond float64
-    integral = fraction.strip("0") == "" and len(stripped) <= MAX_INTEGRAL_DIGITS
+    integral = fraction.strip("0") == "" and not _beyond_int64(stripped)
     return Reading(
         Cls.INTEGRAL if integral else Cls.FLOAT,
         grouped=grouped,
@@ -223,7 +239,7 @@ def _number(v: str) -> Reading | None:
     whole = _LEADING_DIGITS.match(v.lstrip("+-"))
     digits = whole.group() if whole else ""
     cls, int_text, imprecise = Cls.FLOAT, "", False
-    if d == d.to_integral_value() and d.adjusted() < MAX_INTEGRAL_DIGITS:
+    if d == d.to_integral_value() and d.adjusted() < 19 and abs(int(d)) < INT64:
         i = int(d)
         cls, int_text, imprecise = Cls.INTEGRAL, str(i), abs(i) > EXACT_INTEGER
     else:

@@ -10,10 +10,10 @@ quarantined); the score's issue reduction is fixed / found (100 when none).
 Our additions beside upstream's keys: per column of ``type_summary``
 ``conversion_status``, ``target_type`` (converted columns only:
 integer|float|datetime|boolean, the type cleanse-writeback checks in the
-cleaned CSV), ``unconverted_values`` (values of the column left in the
-cleaned file that are not in ``target_type``'s canonical form: kept
-mismatches and ambiguous dates), ``changed_values``, ``type_share``,
-``date_order``.
+cleaned CSV), ``remaining_issues`` (converted columns: values of the column
+left in the cleaned file that are not in ``target_type``'s canonical form,
+kept mismatches and ambiguous dates; writeback allows that many),
+``changed_values``, ``type_share``, ``date_order``.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _column_summary(c: ColumnPlan, tally: AgentTally | None) -> dict[str, Any]:
     if c.converted:
         entry["target_type"] = c.target
         entry["changed_values"] = _changed(tally, c)
-        entry["unconverted_values"] = c.remaining
+        entry["remaining_issues"] = c.remaining
     if c.suggested == "datetime":
         entry["date_order"] = c.order
     return entry

@@ -50,7 +50,8 @@ class ColumnPlan:
     name: str
     status: Status
     suggested: str  # integer | float | boolean | datetime | category | string
-    non_null: int = 0
+    non_null: int = 0  # non-null values other than missing-value placeholders
+    placeholders: int = 0  # "NA", "N/A", "null" ... (left for null-handler)
     support: int = 0
     order: str | None = None  # day/month order of a datetime column
     grouping: bool = True  # thousands separators read as numbers
@@ -153,10 +154,11 @@ def _is_category(ev: ColumnEvidence) -> bool:
 
 def decide(name: str, ev: ColumnEvidence, params: TypeFixerParams) -> ColumnPlan:
     """The plan of one column (see :mod:`.rules` for the decision)."""
-    n = ev.non_null
+    placeholders = ev.count((Cls.NA,))
+    n = ev.non_null - placeholders
     samples = tuple(ev.samples)
     if n == 0:
-        return ColumnPlan(name, Status.EMPTY, "string", samples=samples)
+        return ColumnPlan(name, Status.EMPTY, "string", placeholders=placeholders, samples=samples)
     grouping = ev.grouped == 0 or ev.long_plain == 0
     floats = ev.count((Cls.FLOAT,), grouped=False) + (
         ev.count((Cls.FLOAT,), grouped=True) if grouping else 0
@@ -170,6 +172,7 @@ def decide(name: str, ev: ColumnEvidence, params: TypeFixerParams) -> ColumnPlan
         Status.TEXT,
         "string",
         non_null=n,
+        placeholders=placeholders,
         support=support,
         code_like=ev.code_like,
         distinct=ev.distinct_count,
@@ -200,7 +203,11 @@ def decide(name: str, ev: ColumnEvidence, params: TypeFixerParams) -> ColumnPlan
         changes += day_month
     ambiguous = day_month if order is None else 0
     convertible = set(CONVERTIBLE[best])
-    bad = [k for k in ev.counts if k[0] not in convertible or (k[1] and not grouping)]
+    bad = [
+        k
+        for k in ev.counts
+        if k[0] is not Cls.NA and (k[0] not in convertible or (k[1] and not grouping))
+    ]
     return replace(
         base,
         status=status,
