@@ -52,7 +52,20 @@ def test_classes_and_canonical_texts(value: str, cls: Cls, target: str, text: st
 
 
 @pytest.mark.parametrize(
-    "value", ["inf", "1e400", "1,5", "y", "F", "31/02/2024", "2024-13-01", "12:30", "N°3"]
+    "value",
+    [
+        "inf",
+        "1e400",
+        "1,5",
+        "y",
+        "F",
+        "31/02/2024",
+        "2024-13-01",
+        "12:30",
+        "N°3",
+        "٣",  # non-ASCII digits are text
+        "٢٠٢٤-٠٣-٠٤",
+    ],
 )
 def test_other_values(value: str) -> None:
     assert read(value).cls is Cls.OTHER

@@ -1,6 +1,7 @@
 """type-fixer's evidence: what one value parses as, and its canonical text.
 
-Every non-null value (surrounding whitespace ignored) falls in one class:
+Every non-null value (surrounding whitespace ignored) falls in one class
+(digits are ASCII digits: "٣" is text, as for the Arrow fast path):
 
 * ``INT``: signed digits ("42", "-7", "+3");
 * ``INTEGRAL``: a whole number written as a decimal or with an exponent
@@ -69,13 +70,15 @@ NA_SPELLINGS = frozenset(t for t in NA_TOKENS if t)
 TRUE_WORDS = frozenset({"true", "yes"})
 FALSE_WORDS = frozenset({"false", "no"})
 
-_INT = re.compile(r"[+-]?\d+")
-_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)")
-_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
-_LEADING_DIGITS = re.compile(r"\d*")
-_DATE_HEAD = re.compile(r"(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})(?:(?:T|\s+)(.+))?")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?")
+_INT = re.compile(r"[+-]?\d+", re.ASCII)
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)", re.ASCII)
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?", re.ASCII)
+_LEADING_DIGITS = re.compile(r"\d*", re.ASCII)
+_DATE_HEAD = re.compile(r"(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})(?:(?:T|\s+)(.+))?", re.ASCII)
+_TIME = re.compile(
+    r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?", re.ASCII
+)
 
 
 #: Fast paths, matched vectorised on a whole batch: values whose reading is
@@ -83,11 +86,11 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}(?
 #: 15 digits, and a canonical decimal of at most 15 digits whose last
 #: fraction digit is not 0 (so not whole): INT / FLOAT, nothing to rewrite
 #: for the integer and float targets, no leading zero, exact in float64.
-FAST_INT = r"0|-?[1-9]\d{0,14}"
-FAST_FLOAT = r"-?(?:0|[1-9]\d*)\.\d*[1-9]"
+FAST_INT = r"(?:0|-?[1-9][0-9]{0,14})"
+FAST_FLOAT = r"-?(?:0|[1-9][0-9]*)\.[0-9]*[1-9]"
 FAST_FLOAT_DIGITS = 15
 #: Fast values with four or more integer digits (``long_plain``).
-FAST_LONG = r"-?\d{4}"
+FAST_LONG = r"-?[0-9]{4}"
 
 
 def fast_numbers(values: pd.Series) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -96,7 +99,7 @@ def fast_numbers(values: pd.Series) -> tuple[npt.NDArray[np.bool_], npt.NDArray[
     ints = text.fullmatch(FAST_INT).to_numpy(dtype=bool, na_value=False)
     floats = text.fullmatch(FAST_FLOAT).to_numpy(dtype=bool, na_value=False)
     if floats.any():
-        floats &= text.count(r"\d").to_numpy(dtype=np.int64, na_value=0) <= FAST_FLOAT_DIGITS
+        floats &= text.count(r"[0-9]").to_numpy(dtype=np.int64, na_value=0) <= FAST_FLOAT_DIGITS
     return ints, floats
 
 
