@@ -15,11 +15,13 @@ def register_all() -> None:
     from analysis_service.cleaning.agents.null_handler import NullHandler
     from analysis_service.cleaning.agents.outlier_remover import OutlierRemover
     from analysis_service.cleaning.agents.quarantine_agent import QuarantineAgent
+    from analysis_service.cleaning.agents.type_fixer import TypeFixer
     from analysis_service.cleaning.registry import CLEANING_AGENTS, register
 
     for agent in (
         CleansePreviewer(),
         QuarantineAgent(),
+        TypeFixer(),
         FieldStandardization(),
         DuplicateResolver(),
         NullHandler(),
