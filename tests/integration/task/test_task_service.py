@@ -117,7 +117,8 @@ def test_tools_list_both_tools_with_schemas(tasks):
     assert profiler["parameters"]["top_n_values"]["default"] == 10
     assert profiler["parameters"]["top_n_values"]["min"] == 1
     clean = json.loads(tasks.GetTool(pb.GetToolRequest(tool_id="clean-my-data")).data)
-    assert not any(a["isAvailable"] for a in clean["agents"].values())
+    assert all(a["isAvailable"] for a in clean["agents"].values())
+    assert clean["tool"]["isAvailable"] is True
     error = rpc_error(tasks.GetTool, pb.GetToolRequest(tool_id="nope"))
     assert (error.code, error.reason) == (grpc.StatusCode.NOT_FOUND, "TOOL_NOT_FOUND")
 

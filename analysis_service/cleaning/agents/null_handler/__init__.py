@@ -255,6 +255,10 @@ class NullHandler(CleaningAgent[NullParams]):
                 not_applied[c] = f"no value to compute the {s} from"
                 continue
             if isinstance(value, float):
+                if ev.data_type() == "Int64" and s in ("mean", "median"):
+                    # an integer column stays one: the fill is rounded (half
+                    # to even), so the type round-trips and no "39.5" years
+                    value = float(round(value))
                 value = format_number(value)
             if value is not None:
                 fills[c] = value
