@@ -124,3 +124,67 @@ def test_clean_flow_writes_four_outputs_and_loses_no_row(tasks):
     assert set(served["report"]) >= {"duplicate-resolver", "null-handler", "outlier-remover"}
     names = {d["file_name"]: d["kind"] for d in served["report"]["downloads"]}
     assert sorted(names.values()) == ["cleaned_data", "manifest", "quarantine", "report", "report"]
+
+
+def test_every_agent_when_none_is_named_and_the_workbook_has_their_sheets(tasks):
+    from pathlib import Path
+
+    import openpyxl
+
+    from dqcommon.tools.clean_tool import CLEAN_TOOL
+
+    messy = Path(__file__).resolve().parents[2] / "data" / "cleaning" / "customers_messy.csv"
+    task = create(
+        tasks,
+        {
+            "quarantine-agent": {
+                "required_fields": ["customer_id", "email"],
+                "range_constraints": {"age": {"min": 0, "max": 120}},
+            },
+            "null-handler": {"column_strategies": {"age": "median"}},
+        },
+        tool="clean-my-data",
+        agents=(),
+    )
+    upload(tasks, task.task_id, messy.read_bytes(), filename="customers.csv")
+    tasks.ProcessTask(pb.ProcessTaskRequest(task_id=task.task_id), metadata=USER)
+    done = wait_for(tasks, task.task_id, {S.COMPLETED, S.FAILED})
+    assert done.status == S.COMPLETED, (done.error_code, done.error_message)
+    assert [a.agent_id for a in done.agent_results] == [a.agent_id for a in CLEAN_TOOL.agents]
+    assert all(a.status == "SUCCEEDED" for a in done.agent_results)
+    listing = tasks.GetTaskDownloads(
+        pb.GetTaskDownloadsRequest(task_id=task.task_id), metadata=USER
+    ).downloads
+    by = {(d.kind, d.format): d for d in listing}
+    cleaned = _download(by[("cleaned_data", "csv")].url)
+    expected = messy.with_name("customers_messy.cleaned.csv").read_bytes()
+    assert cleaned == expected  # the same bytes as the unit test's, through B2's API
+    book = openpyxl.load_workbook(io.BytesIO(_download(by[("report", "xlsx")].url)))
+    assert [
+        s
+        for s in book.sheetnames
+        if s
+        in {
+            "Cleanse Preview",
+            "Null Handler",
+            "Outlier Remover",
+            "Type Fixer",
+            "Duplicates",
+            "Field Standardization",
+            "Cleanse Writeback",
+            "Quarantine",
+        }
+    ] == [
+        "Cleanse Preview",
+        "Null Handler",
+        "Outlier Remover",
+        "Type Fixer",
+        "Duplicates",
+        "Field Standardization",
+        "Cleanse Writeback",
+        "Quarantine",
+    ]
+    report = json.loads(_download(by[("report", "json")].url))
+    checks = report["agent_results"]["cleanse-writeback"]["data"]["writeback_analysis"]
+    assert checks["integrity_verification"]["all_checks_passed"] is True
+    assert report["cleaning"]["rows_in"] == 20 and report["cleaning"]["rows_quarantined"] == 5
