@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-import bisect
 import csv
 import hashlib
+import heapq
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from analysis_service.cleaning.model import (
     CleanBatch,
     CleaningAgent,
 )
+from analysis_service.cleaning.spool import BatchSpool, RemovalLog
 from analysis_service.domain.sources import TableBatch
 
 
@@ -179,114 +181,70 @@ class _Pass:
                 )
 
 
+def _cancelled(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        from analysis_service.domain.errors import AnalysisCancelled
+
+        raise AnalysisCancelled()
+
+
 def _run_pass(
-    source: Source,
+    batches: Iterable[CleanBatch],
     steps: Sequence[Step],
     sink: Callable[[CleanBatch], None],
     on_removed: Callable[[str, BatchResult], None] | None = None,
-    on_source: Callable[[TableBatch], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> dict[str, AgentTally]:
-    _, batches = source()
     run = _Pass(steps, sink, on_removed)
-    for raw, batch in _clean_batches(batches):
-        if cancel is not None and cancel():
-            from analysis_service.domain.errors import AnalysisCancelled
-
-            raise AnalysisCancelled()
-        if on_source is not None:
-            on_source(raw)
+    for batch in batches:
+        _cancelled(cancel)
         run.feed(batch)
     run.finish()
     return run.tallies
 
 
-def _cell(value: Any) -> str:
-    return (
-        ""
-        if value is None or value is pd.NA or (isinstance(value, float) and value != value)
-        else str(value)
-    )
-
-
-def _original(value: Any) -> str | None:
-    text = _cell(value)
-    return None if text == "" and not isinstance(value, str) else text
-
-
-class _Originals:
-    """The original values of rows not yet accounted for (bounded by the
-    batches in flight)."""
-
-    def __init__(self) -> None:
-        self._starts: list[int] = []
-        self._frames: dict[int, list[Any]] = {}
-
-    def add(self, batch: TableBatch) -> None:
-        self._starts.append(batch.first_row)
-        self._frames[batch.first_row] = [batch.frame, batch.num_rows]
-
-    def take(self, row: int) -> list[str | None]:
-        pos = bisect.bisect_right(self._starts, row) - 1
-        start = self._starts[pos]
-        entry = self._frames[start]
-        values = [_original(v) for v in entry[0].iloc[row - start].tolist()]
-        self.done(row, 1)
-        return values
-
-    def done(self, row: int, count: int) -> None:
-        pos = bisect.bisect_right(self._starts, row) - 1
-        start = self._starts[pos]
-        entry = self._frames[start]
-        entry[1] -= count
-        if entry[1] <= 0:
-            del self._frames[start]
-            self._starts.pop(pos)
-
-    def account(self, rows: np.ndarray) -> None:
-        for r in rows:
-            self.done(int(r), 1)
+def _column_values(frame: pd.DataFrame) -> list[Any]:
+    """Each column as a list of cell texts ("" for null), for csv.writerows."""
+    return [frame[c].to_numpy(dtype=object, na_value="") for c in frame.columns]
 
 
 class _Reopen:
-    """The source, opened once up front for its column names; that first
-    opening serves the first pass, later passes open it again."""
+    """The source, opened once for its column names and its one pass."""
 
     def __init__(self, source: Source) -> None:
-        self._source = source
         columns, batches = source()
         self.columns = tuple(columns)
-        self._first: Iterable[TableBatch] | None = batches
-
-    def __call__(self) -> tuple[Sequence[str], Iterable[TableBatch]]:
-        if self._first is not None:
-            first, self._first = self._first, None
-            return self.columns, first
-        return self._source()
+        self.batches = batches
 
 
-def _plan_steps(source: _Reopen, steps: Sequence[Step], cancel: Callable[[], bool] | None) -> int:
-    """Statistics pass per agent that wants one; returns the passes made."""
-    current = source.columns
-    passes = 0
-    for k, step in enumerate(steps):
-        step.columns_in = current
-        agent_id = step.agent.agent_id
+def _observe(step: Step | None, batch: CleanBatch) -> None:
+    if step is not None and step.observer is not None and batch.num_rows:
         try:
-            step.observer = step.agent.observer(step.params, current)
-            if step.observer is not None:
-                _run_pass(source, steps[:k], step.observer.consume, cancel=cancel)
-                passes += 1
-            step.plan = step.agent.plan(step.params, current, step.observer)
-            step.columns_out = tuple(step.agent.output_columns(step.plan, current))
-        except ChainError:
-            raise
+            step.observer.consume(batch)
         except Exception as exc:
-            if type(exc).__name__ == "AnalysisCancelled":
-                raise
-            raise _agent_failed(agent_id, exc) from exc
-        current = step.columns_out
-    return passes
+            raise _agent_failed(step.agent.agent_id, exc) from exc
+
+
+def _plan(step: Step, columns: tuple[str, ...]) -> None:
+    """The agent's plan from its finished statistics (its observer)."""
+    try:
+        step.plan = step.agent.plan(step.params, columns, step.observer)
+        step.columns_out = tuple(step.agent.output_columns(step.plan, columns))
+    except ChainError:
+        raise
+    except Exception as exc:
+        if type(exc).__name__ == "AnalysisCancelled":
+            raise
+        raise _agent_failed(step.agent.agent_id, exc) from exc
+
+
+def _start(step: Step, columns: tuple[str, ...]) -> None:
+    """The agent's observer over its input (``columns``)."""
+    step.columns_in = columns
+    try:
+        step.observer = step.agent.observer(step.params, columns)
+    except Exception as exc:
+        raise _agent_failed(step.agent.agent_id, exc) from exc
 
 
 def run_chain(
@@ -298,65 +256,154 @@ def run_chain(
     dialect: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
     preview: bool = False,
     cancel: Callable[[], bool] | None = None,
+    work_dir: Path | None = None,
 ) -> ChainRun:
     """Runs the TRANSFORM ``steps`` (already in declared order) over
-    ``source`` and writes the cleaned and quarantine CSVs. ``source()``
-    re-opens the input each call (columns, batches). ``dialect`` (csv.writer
-    options, or a function giving them once the source has been opened) is
-    how both CSVs are written."""
-    transforms = [s for s in steps if s.agent.kind is AgentKind.TRANSFORM]
-    source = _Reopen(source)
-    columns = source.columns
-    passes = _plan_steps(source, transforms, cancel)
-    out_columns = transforms[-1].columns_out if transforms else columns
-    run = ChainRun(columns=columns, cleaned_columns=out_columns, passes=passes)
-    if preview:
-        run.preview = _run_pass(source, transforms, lambda b: None, cancel=cancel)
-        run.passes += 1
-    chosen = dialect() if callable(dialect) else dialect  # known once the source was opened
-    options = dict(chosen or {"lineterminator": "\n"})
-    cw = csv.writer(cleaned, **options)
-    qw = csv.writer(quarantine, **options)
-    cw.writerow(out_columns)
-    qw.writerow([*columns, *QUARANTINE_COLUMNS])
-    originals = _Originals()
+    ``source`` and writes the cleaned and quarantine CSVs.
 
+    The source is read once: its batches are spooled (Arrow IPC in a
+    temporary directory under ``work_dir``) while the first agent's
+    statistics are gathered. Then each agent is applied ONCE, in order, to
+    the previous agent's spooled output, its kept rows spooled for the next
+    agent while they feed that agent's statistics; the last agent's rows go
+    to the cleaned CSV. With cleanse-previewer a counting pass of all the
+    agents over the spooled input comes first (a prediction made by an
+    independent application). The quarantine CSV is written last from the
+    spooled ORIGINAL rows and the agents' removal logs, in file order.
+    ``dialect`` (csv.writer options, or a function giving them once the
+    source has been opened) is how both CSVs are written."""
+    transforms = [s for s in steps if s.agent.kind is AgentKind.TRANSFORM]
+    opened = _Reopen(source)
+    columns = opened.columns
+    run = ChainRun(columns=columns, cleaned_columns=columns)
     run.input_nulls = dict.fromkeys(columns, 0)
     run.quarantined_nulls = dict.fromkeys(columns, 0)
+    with tempfile.TemporaryDirectory(prefix="chain-", dir=work_dir) as tmp:
+        spools = Path(tmp)
+        original = BatchSpool(spools / "input.arrow", columns)
+        first = transforms[0] if transforms else None
+        if first is not None:
+            _start(first, columns)
+        for raw, batch in _clean_batches(opened.batches):
+            _cancelled(cancel)
+            run.rows_in += raw.num_rows
+            for c, n in batch.frame.isna().sum().items():
+                run.input_nulls[str(c)] += int(n)
+            original.write(batch)
+            _observe(first, batch)
+        original.close()
+        run.passes = 1
+        logs: list[RemovalLog] = []
 
-    def on_source(raw: TableBatch) -> None:
-        originals.add(raw)
-        run.rows_in += raw.num_rows
-        for c, n in raw.frame.isna().sum().items():
-            run.input_nulls[str(c)] += int(n)
+        def log_removed(agent_id: str, res: BatchResult) -> None:
+            logs[-1].add(
+                [
+                    (int(row), removed.rule, reason)
+                    for removed in res.removed
+                    for row, reason in zip(removed.row_index, removed.reasons, strict=True)
+                ]
+            )
 
-    def sink(batch: CleanBatch) -> None:
-        frame = batch.frame[list(out_columns)] if out_columns else batch.frame
-        for values in frame.itertuples(index=False, name=None):
-            cw.writerow([_cell(v) for v in values])
-        run.rows_cleaned += batch.num_rows
-        originals.account(batch.row_index)
+        current = original
+        for k, step in enumerate(transforms):
+            _plan(step, step.columns_in)
+            following = transforms[k + 1] if k + 1 < len(transforms) else None
+            if following is None:
+                break
+            _start(following, step.columns_out)
+            out = BatchSpool(spools / f"after-{k}.arrow", step.columns_out)
+            logs.append(RemovalLog(spools / f"removed-{k}.csv", step.agent.agent_id))
 
-    def on_removed(agent_id: str, res: BatchResult) -> None:
-        for removed in res.removed:
-            for row, reason in zip(removed.row_index, removed.reasons, strict=True):
-                values = originals.take(int(row))
-                for c, v in zip(columns, values, strict=True):
-                    if v is None:
-                        run.quarantined_nulls[c] += 1
-                qw.writerow(
-                    [*(_cell(v) for v in values), int(row) + 1, agent_id, removed.rule, reason]
-                )
-            run.rows_quarantined += removed.rows
+            def spool_and_observe(
+                batch: CleanBatch, out: BatchSpool = out, nxt: Step = following
+            ) -> None:
+                out.write(batch)
+                _observe(nxt, batch)
 
-    run.tallies = _run_pass(source, transforms, sink, on_removed, on_source, cancel)
-    run.passes += 1
+            tally = _run_pass(current.batches(), [step], spool_and_observe, log_removed, cancel)
+            run.tallies.update(tally)
+            run.passes += 1
+            if current is not original:
+                current.delete()
+            current = out
+        if preview:
+            run.preview = _run_pass(original.batches(), transforms, lambda b: None, cancel=cancel)
+            run.passes += 1
+        out_columns = transforms[-1].columns_out if transforms else columns
+        run.cleaned_columns = out_columns
+        chosen = dialect() if callable(dialect) else dialect  # known once the source was opened
+        options = dict(chosen or {"lineterminator": "\n"})
+        cw = csv.writer(cleaned, **options)
+        cw.writerow(out_columns)
+
+        def write_cleaned(batch: CleanBatch) -> None:
+            if batch.num_rows:
+                frame = batch.frame[list(out_columns)] if out_columns else batch.frame
+                cw.writerows(zip(*_column_values(frame), strict=True))
+            run.rows_cleaned += batch.num_rows
+
+        if transforms:
+            last = transforms[-1]
+            logs.append(RemovalLog(spools / "removed-last.csv", last.agent.agent_id))
+            run.tallies.update(
+                _run_pass(current.batches(), [last], write_cleaned, log_removed, cancel)
+            )
+            run.passes += 1
+        else:
+            for batch in original.batches():
+                write_cleaned(batch)
+        _write_quarantine(run, original, logs, csv.writer(quarantine, **options), cancel)
+        if transforms or run.rows_quarantined:
+            run.passes += 1
     if run.rows_in != run.rows_cleaned + run.rows_quarantined:
         raise RowsLost(
             f"{run.rows_in} rows in, {run.rows_cleaned} cleaned + "
             f"{run.rows_quarantined} quarantined"
         )
     return run
+
+
+def _write_quarantine(
+    run: ChainRun,
+    original: BatchSpool,
+    logs: Sequence[RemovalLog],
+    writer: Any,
+    cancel: Callable[[], bool] | None,
+) -> None:
+    """Every removed row with its ORIGINAL values, in file order, then
+    ``_row_number``, ``_agent``, ``_rule``, ``_reason``."""
+    writer.writerow([*run.columns, *QUARANTINE_COLUMNS])
+    records = heapq.merge(*(log.records() for log in logs), key=lambda r: r[0])
+    pending = next(records, None)
+    if pending is None:
+        return
+    for batch in original.batches():
+        _cancelled(cancel)
+        if not batch.num_rows:
+            continue
+        last = int(batch.row_index[-1])
+        mine: list[tuple[int, str, str, str]] = []
+        while pending is not None and pending[0] <= last:
+            mine.append(pending)
+            pending = next(records, None)
+        if not mine:
+            continue
+        positions = np.searchsorted(batch.row_index, [r[0] for r in mine])
+        if not np.array_equal(batch.row_index[positions], [r[0] for r in mine]):
+            raise RowsLost("a removed row is not a row of the input")
+        rows = batch.frame.iloc[positions]
+        for c, n in rows.isna().sum().items():
+            run.quarantined_nulls[str(c)] += int(n)
+        values = _column_values(rows)
+        writer.writerows(
+            [*cells, row + 1, agent, rule, reason]
+            for cells, (row, agent, rule, reason) in zip(
+                zip(*values, strict=True) if values else ([] for _ in mine), mine, strict=True
+            )
+        )
+        run.rows_quarantined += len(mine)
+    if pending is not None:
+        raise RowsLost(f"row {pending[0] + 1} was removed but is not in the input")
 
 
 def sha256_of(path: Path) -> str:

@@ -170,7 +170,14 @@ def run_clean_agents(
         quarantine_csv.open("w", encoding=encoding, newline="") as quarantine,
     ):
         run = run_chain(
-            source, steps, cleaned, quarantine, dialect=dialect, preview=preview, cancel=cancel
+            source,
+            steps,
+            cleaned,
+            quarantine,
+            dialect=dialect,
+            preview=preview,
+            cancel=cancel,
+            work_dir=work_dir,
         )
     shared_ms = round((time.perf_counter() - started) * 1000)
     executed = tuple(s.agent.agent_id for s in selected)

@@ -139,13 +139,17 @@ def test_known_answer_cell_by_cell() -> None:
     assert cleaned == [["id", "qty"], ["a", "1"], ["c", "2"], ["d", "3"]]
     assert quarantine == [
         ["id", "qty", "_row_number", "_agent", "_rule", "_reason"],
+        # in file order, whichever agent removed them
         ["b", "x", "2", "int-rule", "not_integer", "qty is not an integer"],
-        ["b", "x", "5", "int-rule", "not_integer", "qty is not an integer"],
         ["a", "1", "3", "dedup", "exact_duplicate", "duplicate of row 1"],
+        ["b", "x", "5", "int-rule", "not_integer", "qty is not an integer"],
         ["c", "2", "6", "dedup", "exact_duplicate", "duplicate of row 4"],
     ]
     assert run.rows_in == 7 == run.rows_cleaned + run.rows_quarantined
-    assert run.passes == 3  # dedup's statistics pass, the preview, the writing pass
+    # the input read once (spooled), int-rule applied once while dedup
+    # gathers its statistics, the preview, dedup applied into the cleaned
+    # file, the quarantine written from the spooled originals
+    assert run.passes == 5
     assert {k: t.counts() for k, t in run.preview.items()} == {
         k: t.counts() for k, t in run.tallies.items()
     }
