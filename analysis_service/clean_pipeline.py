@@ -100,19 +100,18 @@ def run_clean_job(
     reporter = ProgressReporter(emit, config.progress_interval_seconds, total)
     reporter.force(0, "reading", "")
     transforms = sum(1 for a in ordered if a not in ("cleanse-previewer", "cleanse-writeback"))
-    # Expected passes: one statistics pass per data-changing agent at most,
-    # the preview pass, the writing pass. Progress is the bytes of every pass.
-    expected = max(1, transforms + (1 if "cleanse-previewer" in ordered else 0) + 1)
-    budget = max(1, primary.size_bytes * expected)
-    read = [0]
+    # Passes: the source (by bytes), one per data-changing agent, the
+    # preview, the quarantine file (by rows; the chain reports them).
+    expected = transforms + 2 + (1 if "cleanse-previewer" in ordered else 0)
+    size = max(1, primary.size_bytes)
+    stage = ",".join(ordered)
 
     def on_batch(batch: TableBatch) -> None:
-        read[0] += 1
-        reporter.maybe(
-            min(_CHAIN_END, source.bytes_read * _CHAIN_END // budget),
-            "cleaning",
-            ",".join(ordered),
-        )
+        fraction = min(1.0, source.bytes_read / size)
+        reporter.maybe(int(_CHAIN_END * fraction / expected), "cleaning", stage)
+
+    def on_pass(index: int, passes: int, fraction: float) -> None:
+        reporter.maybe(int(_CHAIN_END * (index + fraction) / max(passes, 1)), "cleaning", stage)
 
     source = TableSource(
         lambda: storage.iter_chunks(primary.ref, etag=primary.etag, cancelled=cancelled),
@@ -141,6 +140,7 @@ def run_clean_job(
                 dialect=lambda: _dialect(source),
                 source_name=primary.original_filename,
                 cancel=cancelled,
+                progress=on_pass,
             )
         except InputError as exc:
             if cancelled():

@@ -188,17 +188,47 @@ def _cancelled(cancel: Callable[[], bool] | None) -> None:
         raise AnalysisCancelled()
 
 
+#: ``progress(pass_index, passes_expected, fraction_of_this_pass)``; pass 0
+#: (reading the source) reports no fraction (the caller knows the bytes).
+ProgressHook = Callable[[int, int, float], None]
+
+
+class _Meter:
+    """Progress over the passes after the first, by rows."""
+
+    def __init__(self, hook: ProgressHook | None, expected: int) -> None:
+        self.hook = hook
+        self.expected = expected
+        self.index = 0
+        self.rows_total = 0
+        self._done = 0
+
+    def next_pass(self) -> None:
+        self.index += 1
+        self._done = 0
+
+    def rows(self, n: int) -> None:
+        self._done += n
+        if self.hook is not None and self.rows_total:
+            self.hook(self.index, self.expected, min(1.0, self._done / self.rows_total))
+
+
 def _run_pass(
     batches: Iterable[CleanBatch],
     steps: Sequence[Step],
     sink: Callable[[CleanBatch], None],
     on_removed: Callable[[str, BatchResult], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    meter: _Meter | None = None,
 ) -> dict[str, AgentTally]:
     run = _Pass(steps, sink, on_removed)
+    if meter is not None:
+        meter.next_pass()
     for batch in batches:
         _cancelled(cancel)
         run.feed(batch)
+        if meter is not None:
+            meter.rows(batch.num_rows)
     run.finish()
     return run.tallies
 
@@ -257,6 +287,7 @@ def run_chain(
     preview: bool = False,
     cancel: Callable[[], bool] | None = None,
     work_dir: Path | None = None,
+    progress: ProgressHook | None = None,
 ) -> ChainRun:
     """Runs the TRANSFORM ``steps`` (already in declared order) over
     ``source`` and writes the cleaned and quarantine CSVs.
@@ -278,6 +309,8 @@ def run_chain(
     run = ChainRun(columns=columns, cleaned_columns=columns)
     run.input_nulls = dict.fromkeys(columns, 0)
     run.quarantined_nulls = dict.fromkeys(columns, 0)
+    expected = (len(transforms) + 2 + (1 if preview else 0)) if transforms else 2
+    meter = _Meter(progress, expected)
     with tempfile.TemporaryDirectory(prefix="chain-", dir=work_dir) as tmp:
         spools = Path(tmp)
         original = BatchSpool(spools / "input.arrow", columns)
@@ -293,6 +326,7 @@ def run_chain(
             _observe(first, batch)
         original.close()
         run.passes = 1
+        meter.rows_total = run.rows_in
         logs: list[RemovalLog] = []
 
         def log_removed(agent_id: str, res: BatchResult) -> None:
@@ -320,14 +354,18 @@ def run_chain(
                 out.write(batch)
                 _observe(nxt, batch)
 
-            tally = _run_pass(current.batches(), [step], spool_and_observe, log_removed, cancel)
+            tally = _run_pass(
+                current.batches(), [step], spool_and_observe, log_removed, cancel, meter
+            )
             run.tallies.update(tally)
             run.passes += 1
             if current is not original:
                 current.delete()
             current = out
         if preview:
-            run.preview = _run_pass(original.batches(), transforms, lambda b: None, cancel=cancel)
+            run.preview = _run_pass(
+                original.batches(), transforms, lambda b: None, cancel=cancel, meter=meter
+            )
             run.passes += 1
         out_columns = transforms[-1].columns_out if transforms else columns
         run.cleaned_columns = out_columns
@@ -346,13 +384,14 @@ def run_chain(
             last = transforms[-1]
             logs.append(RemovalLog(spools / "removed-last.csv", last.agent.agent_id))
             run.tallies.update(
-                _run_pass(current.batches(), [last], write_cleaned, log_removed, cancel)
+                _run_pass(current.batches(), [last], write_cleaned, log_removed, cancel, meter)
             )
             run.passes += 1
         else:
             for batch in original.batches():
                 write_cleaned(batch)
-        _write_quarantine(run, original, logs, csv.writer(quarantine, **options), cancel)
+        meter.next_pass()
+        _write_quarantine(run, original, logs, csv.writer(quarantine, **options), cancel, meter)
         if transforms or run.rows_quarantined:
             run.passes += 1
     if run.rows_in != run.rows_cleaned + run.rows_quarantined:
@@ -369,6 +408,7 @@ def _write_quarantine(
     logs: Sequence[RemovalLog],
     writer: Any,
     cancel: Callable[[], bool] | None,
+    meter: _Meter,
 ) -> None:
     """Every removed row with its ORIGINAL values, in file order, then
     ``_row_number``, ``_agent``, ``_rule``, ``_reason``."""
@@ -379,6 +419,7 @@ def _write_quarantine(
         return
     for batch in original.batches():
         _cancelled(cancel)
+        meter.rows(batch.num_rows)
         if not batch.num_rows:
             continue
         last = int(batch.row_index[-1])

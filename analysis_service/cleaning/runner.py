@@ -36,7 +36,14 @@ from typing import Any
 
 from analysis_service.agents.base import AgentError, AgentOutput, Published
 from analysis_service.agents.params import ParameterMismatch
-from analysis_service.cleaning.chain import ChainError, ChainRun, Source, Step, run_chain
+from analysis_service.cleaning.chain import (
+    ChainError,
+    ChainRun,
+    ProgressHook,
+    Source,
+    Step,
+    run_chain,
+)
 from analysis_service.cleaning.model import AgentKind, ChainOutputs, CleanContext, CleaningAgent
 from analysis_service.cleaning.registry import cleaning_agents
 
@@ -151,6 +158,7 @@ def run_clean_agents(
     source_name: str = "",
     cancel: Callable[[], bool] | None = None,
     agents: Mapping[str, CleaningAgent[Any]] | None = None,
+    progress: ProgressHook | None = None,
 ) -> CleanRun:
     """Runs ``requests`` (declared order, no repeats) over ``source``;
     raises :class:`ChainError` when no trustworthy file can be written."""
@@ -178,6 +186,7 @@ def run_clean_agents(
             preview=preview,
             cancel=cancel,
             work_dir=work_dir,
+            progress=progress,
         )
     shared_ms = round((time.perf_counter() - started) * 1000)
     executed = tuple(s.agent.agent_id for s in selected)

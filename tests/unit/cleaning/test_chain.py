@@ -219,3 +219,24 @@ def test_formula_like_cells_stay_data_in_the_cleaned_csv() -> None:
     assert rows[0][0] == "=cmd|' /C calc'!A0"  # the header too, unchanged
     assert [r[0] for r in rows[1:]] == FORMULA_CELLS  # no quote prefix, no change
     assert run.rows_in == len(FORMULA_CELLS) == run.rows_cleaned
+
+
+def test_progress_is_reported_per_pass_and_only_grows() -> None:
+    seen: list[tuple[int, int, float]] = []
+
+    def source() -> Any:
+        table = open_table([DATA], batch_rows=2)
+        return table.columns, table
+
+    steps = [Step(_IntRule(), _NoParams()), Step(_Dedup(), _NoParams())]
+    run = run_chain(
+        source,
+        steps,
+        io.StringIO(),
+        io.StringIO(),
+        preview=True,
+        progress=lambda i, n, f: seen.append((i, n, f)),
+    )
+    overall = [(i + f) / n for i, n, f in seen]
+    assert overall == sorted(overall) and overall[-1] == (run.passes) / run.passes
+    assert {n for _, n, _ in seen} == {run.passes}
