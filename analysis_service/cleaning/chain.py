@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import bisect
 import csv
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -209,11 +208,6 @@ def _cell(value: Any) -> str:
     )
 
 
-def _original(value: Any) -> str | None:
-    text = _cell(value)
-    return None if text == "" and not isinstance(value, str) else text
-
-
 class _Originals:
     """The original values of rows not yet accounted for (bounded by the
     batches in flight)."""
@@ -226,26 +220,49 @@ class _Originals:
         self._starts.append(batch.first_row)
         self._frames[batch.first_row] = [batch.frame, batch.num_rows]
 
-    def take(self, row: int) -> list[str | None]:
-        pos = bisect.bisect_right(self._starts, row) - 1
-        start = self._starts[pos]
-        entry = self._frames[start]
-        values = [_original(v) for v in entry[0].iloc[row - start].tolist()]
-        self.done(row, 1)
-        return values
+    def _batches_of(self, rows: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        """(batch start, positions in ``rows``) for every batch ``rows`` touch."""
+        starts = np.asarray(self._starts, dtype=np.int64)
+        which = np.searchsorted(starts, rows, side="right") - 1
+        for pos in np.unique(which).tolist():
+            yield int(starts[pos]), np.flatnonzero(which == pos)
 
-    def done(self, row: int, count: int) -> None:
-        pos = bisect.bisect_right(self._starts, row) - 1
-        start = self._starts[pos]
-        entry = self._frames[start]
-        entry[1] -= count
-        if entry[1] <= 0:
-            del self._frames[start]
-            self._starts.pop(pos)
+    def take(self, rows: np.ndarray) -> pd.DataFrame:
+        """The original rows ``rows`` (in that order), then accounted for."""
+        rows = np.asarray(rows, dtype=np.int64)
+        pieces = []
+        for start, where in self._batches_of(rows):
+            frame = self._frames[start][0]
+            piece = frame.iloc[rows[where] - start]
+            pieces.append(piece.set_axis(where, axis=0))
+        self.account(rows)
+        if not pieces:
+            return pd.DataFrame()
+        return pd.concat(pieces).sort_index() if len(pieces) > 1 else pieces[0]
 
     def account(self, rows: np.ndarray) -> None:
-        for r in rows:
-            self.done(int(r), 1)
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return
+        for start, where in list(self._batches_of(rows)):
+            entry = self._frames[start]
+            entry[1] -= len(where)
+            if entry[1] <= 0:
+                del self._frames[start]
+                self._starts.remove(start)
+
+
+def _texts(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``frame`` as the CSV cells :func:`_cell` gives, whole columns
+    at a time (text columns: null -> ""; other columns value by value)."""
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):
+            columns.append(col.fillna("").tolist())
+        else:
+            columns.append([_cell(v) for v in col.tolist()])
+    return zip(*columns, strict=True) if columns else iter(())
 
 
 class _Reopen:
@@ -329,21 +346,23 @@ def run_chain(
 
     def sink(batch: CleanBatch) -> None:
         frame = batch.frame[list(out_columns)] if out_columns else batch.frame
-        for values in frame.itertuples(index=False, name=None):
-            cw.writerow([_cell(v) for v in values])
+        cw.writerows(_texts(frame))
         run.rows_cleaned += batch.num_rows
         originals.account(batch.row_index)
 
     def on_removed(agent_id: str, res: BatchResult) -> None:
         for removed in res.removed:
-            for row, reason in zip(removed.row_index, removed.reasons, strict=True):
-                values = originals.take(int(row))
-                for c, v in zip(columns, values, strict=True):
-                    if v is None:
-                        run.quarantined_nulls[c] += 1
-                qw.writerow(
-                    [*(_cell(v) for v in values), int(row) + 1, agent_id, removed.rule, reason]
+            if not removed.rows:
+                continue
+            values = originals.take(removed.row_index)
+            for c, n in values.isna().sum().items():
+                run.quarantined_nulls[str(c)] += int(n)
+            qw.writerows(
+                (*cells, int(row) + 1, agent_id, removed.rule, reason)
+                for cells, row, reason in zip(
+                    _texts(values), removed.row_index, removed.reasons, strict=True
                 )
+            )
             run.rows_quarantined += removed.rows
 
     run.tallies = _run_pass(source, transforms, sink, on_removed, on_source, cancel)
