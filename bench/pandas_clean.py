@@ -13,8 +13,10 @@ What each step does (ours in brackets where it differs):
   agent lands];
 * field-standardization: trimmed, spaces collapsed, every spelling of a
   value (case, spacing) rewritten to its most frequent one, dates as ISO;
-* duplicate-resolver: duplicates after whitespace collapse and casefolding
-  (the agent's default detection), first kept, rows with a null never match;
+* duplicate-resolver: duplicates after whitespace collapse and lower-casing
+  (the agent's default detection; it casefolds and collapses Unicode
+  whitespace, the same on this ASCII file), first kept, rows with a null
+  never match;
 * null-handler: pandas' NA tokens (read as NA) and ``-``, ``?``,
   ``missing`` in the numeric columns are nulls; numeric columns filled with
   the median, text columns with the mode;
@@ -40,6 +42,7 @@ from bench.clean_params import FORMATS, NUMERIC, RANGES, REQUIRED, TEXT
 from bench.dirty_data import NUMERIC_SENTINELS
 
 NUMERIC_SHARE = 0.9
+_SPACES = "[ \t\n\r\f\v]+"
 
 
 @dataclass
@@ -105,8 +108,8 @@ def standardise(st: _State) -> None:
         s = st.frame[column]
         if _mostly_numeric(s, _numbers(s)):
             continue
-        spaced = s.str.strip().str.replace(r"\s+", " ", regex=True)
-        key = spaced.str.casefold()
+        spaced = s.str.strip().str.replace(_SPACES, " ", regex=True)
+        key = spaced.str.lower()
         counts = pd.DataFrame({"key": key, "value": spaced}).value_counts()
         best = counts.reset_index().drop_duplicates("key").set_index("key")["value"]
         st.set(column, key.map(best).where(s.notna(), s))
@@ -115,13 +118,10 @@ def standardise(st: _State) -> None:
 
 def deduplicate(st: _State) -> None:
     f = st.frame
+    # lower() and ASCII whitespace run in pyarrow (casefold and \s would fall
+    # back to Python's re in pandas 3); the same keys on this ASCII file
     key = pd.DataFrame(
-        {
-            c: (f[c].str.lower() if "mail" in c else f[c].str.casefold())
-            .str.strip()
-            .str.replace(r"\s+", " ", regex=True)
-            for c in f.columns
-        }
+        {c: f[c].str.lower().str.strip().str.replace(_SPACES, " ", regex=True) for c in f.columns}
     )
     duplicate = key.duplicated(keep="first") & key.notna().all(axis=1)
     st.remove(duplicate, "duplicate-resolver", "duplicate_row", "duplicate")
