@@ -237,9 +237,9 @@ def _markdown(document: dict[str, Any]) -> str:
         f"{document['machine']['cpus']} CPUs, pandas {document['versions']['pandas']}; "
         f"agents registered: {', '.join(document['registered_agents'])}",
         "",
-        "| file MB | rows | case | agents | wall s | CPU s | MB/s | peak RSS MB | passes "
-        "| s per pass | cleaned | quarantined |",
-        "|---:|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
+        "| file MB | rows | case | agents | wall s | CPU s | MB/s | MB per CPU s | peak RSS MB "
+        "| passes | s per pass | cleaned | quarantined |",
+        "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for row in document["results"]:
         if "wall_s" not in row:
@@ -251,6 +251,7 @@ def _markdown(document: dict[str, Any]) -> str:
         lines.append(
             f"| {row['file_mb']:.1f} | {row['rows']:,} | {row['case']} | {len(row['agents'])} "
             f"| {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['mb_per_s']:.2f} "
+            f"| {row['file_mb'] / row['cpu_s']:.2f} "
             f"| {row['peak_rss_mb']:.0f} | {row['passes']} | {per_pass or '-'} "
             f"| {row['rows_cleaned']:,} | {row['rows_quarantined']:,} |"
         )
