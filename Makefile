@@ -22,7 +22,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 INSTALL_STAMP := $(VENV)/.project-installed
 GEN_STAMP := $(GEN)/.generated
 
-.PHONY: all run test lint unit integration e2e generate setup browser bench freeze clean
+.PHONY: all run test lint unit integration e2e generate setup browser bench bench-clean freeze clean
 all: setup
 
 ## setup: virtualenv with pinned dependencies, generated code, project installed
@@ -92,6 +92,11 @@ bench: setup
 	test -x .venv-bench/bin/python || python3 -m venv .venv-bench
 	.venv-bench/bin/pip install --quiet -r bench/requirements-competitors.txt
 	$(PY) -m bench.run_bench
+
+## bench-clean: clean-my-data against pandas on a ~100 MB and a ~400 MB dirty file
+## (results in bench/results/clean_bench.*; the files are cached in bench/data/)
+bench-clean: setup
+	$(PY) -m bench.clean_bench
 
 ## freeze: rewrite requirements.txt from the current virtualenv
 freeze:

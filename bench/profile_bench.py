@@ -63,32 +63,39 @@ CHUNK = 1 << 20
 def generate_csv(path: Path, rows: int, seed: int = 42) -> None:
     """Mixed types: ids, floats with nulls, skewed floats, ints, categories,
     free text, booleans, dates, e-mails and a mostly-numeric dirty column."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for start, frame in generate_frames(rows, seed):
+            frame.to_csv(out, index=False, header=start == 0)
+
+
+def generate_frames(rows: int, seed: int = 42) -> Iterator[tuple[int, pd.DataFrame]]:
+    """The rows of :func:`generate_csv`, as (first row, frame) blocks of
+    200,000 rows (the same values for the same seed)."""
     rng = np.random.default_rng(seed)
     block = 200_000
-    with path.open("w", encoding="utf-8", newline="") as out:
-        for start in range(0, rows, block):
-            n = min(block, rows - start)
-            ids = np.arange(start, start + n)
-            frame = pd.DataFrame(
-                {
-                    "id": ids,
-                    "amount": np.round(rng.lognormal(3, 1, n), 2),
-                    "score": rng.normal(0, 1, n),
-                    "quantity": rng.poisson(5, n),
-                    "segment": rng.choice(["retail", "corporate", "public", "partner"], n),
-                    "comment": np.char.add("note ", rng.integers(0, 50_000, n).astype(str)),
-                    "active": rng.choice(["true", "false"], n),
-                    "signup": pd.to_datetime(
-                        rng.integers(1_400_000_000, 1_700_000_000, n), unit="s"
-                    ).strftime("%Y-%m-%d"),
-                    "email": np.char.add(np.char.add("user", ids.astype(str)), "@example.com"),
-                    "code": rng.integers(1000, 9999, n).astype(str),
-                }
-            )
-            frame.loc[rng.random(n) < 0.05, "amount"] = np.nan
-            dirty = rng.random(n) < 0.001
-            frame.loc[dirty, "code"] = "n/a"
-            frame.to_csv(out, index=False, header=start == 0)
+    for start in range(0, rows, block):
+        n = min(block, rows - start)
+        ids = np.arange(start, start + n)
+        frame = pd.DataFrame(
+            {
+                "id": ids,
+                "amount": np.round(rng.lognormal(3, 1, n), 2),
+                "score": rng.normal(0, 1, n),
+                "quantity": rng.poisson(5, n),
+                "segment": rng.choice(["retail", "corporate", "public", "partner"], n),
+                "comment": np.char.add("note ", rng.integers(0, 50_000, n).astype(str)),
+                "active": rng.choice(["true", "false"], n),
+                "signup": pd.to_datetime(
+                    rng.integers(1_400_000_000, 1_700_000_000, n), unit="s"
+                ).strftime("%Y-%m-%d"),
+                "email": np.char.add(np.char.add("user", ids.astype(str)), "@example.com"),
+                "code": rng.integers(1000, 9999, n).astype(str),
+            }
+        )
+        frame.loc[rng.random(n) < 0.05, "amount"] = np.nan
+        dirty = rng.random(n) < 0.001
+        frame.loc[dirty, "code"] = "n/a"
+        yield start, frame
 
 
 def convert(csv_path: Path, fmt: str, rows: int) -> Path:
