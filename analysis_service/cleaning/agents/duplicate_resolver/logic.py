@@ -30,23 +30,32 @@ reported as not supported, never as 0.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from analysis_service.cleaning.agents.duplicate_resolver.keys import (
+    BatchCells,
+    digest,
+    normalise,
+)
 from analysis_service.cleaning.agents.duplicate_resolver.store import (
     DigestSet,
     Group,
     KeyIndex,
 )
 
-__all__ = ["DedupConfig", "DuplicateIndex", "Group", "KeyIndex", "MethodTally", "reason"]
-
-_SPACES = re.compile(r"\s+")
-_NULL = "\x00"
-_SEP = "\x1f"
+__all__ = [
+    "BatchCells",
+    "DedupConfig",
+    "DuplicateIndex",
+    "Group",
+    "KeyIndex",
+    "MethodTally",
+    "digest",
+    "normalise",
+    "reason",
+]
 
 #: Affected rows listed per detection method (upstream's 50).
 MAX_AFFECTED = 50
@@ -60,18 +69,6 @@ DUPLICATE_ROW, PARTIAL_DUPLICATE, KEY_CONFLICT = (
     "partial_duplicate",
     "key_conflict",
 )
-
-
-def normalise(value: str | None, *, email: bool = False) -> str | None:
-    if value is None:
-        return None
-    v = _SPACES.sub(" ", value.strip())
-    return v.lower() if email else v.casefold()
-
-
-def digest(values: Sequence[str | None]) -> bytes:
-    text = _SEP.join(_NULL if v is None else v.replace(_NULL, "") for v in values)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 @dataclass(frozen=True)
@@ -123,6 +120,18 @@ class _Matcher:
                 for c, i in zip(cells, self.positions, strict=True)
             ]
         return digest(cells)
+
+    def _how(self, position: int) -> bool | None:
+        """How a key cell is normalised: None = raw, else as an e-mail or not."""
+        email = self.config.columns[position] in self.config.email_columns
+        if self.mode == ALL or (self.mode == EMAILS and email):
+            return email
+        return None
+
+    def keys(self, batch: BatchCells) -> list[bytes | None]:
+        """:meth:`key` of every row of ``batch``, computed per column."""
+        cells = [batch.cell(i, self._how(i)) for i in self.positions]
+        return batch.digests(cells, nulls_match=self.config.match_nulls)
 
 
 class DuplicateIndex:
@@ -186,15 +195,34 @@ class DuplicateIndex:
         return out
 
     def add(self, row_index: int, row: Sequence[str | None]) -> None:
+        """Feed one row (the batch path, :meth:`add_batch`, does the same)."""
         for method, (matcher, seen) in self._own.items():
             k = matcher.key(row)
             if k is not None and seen.add(k):
                 self.methods[method].hit(row_index)
         k = self.key(row)
-        if k is None:
-            return
+        if k is not None:
+            self._add_keyed(row_index, k, list(row))
+
+    def add_batch(self, row_index: Sequence[int], batch: BatchCells) -> None:
+        """Feed a batch: :meth:`add` of every row in order, with the keys
+        computed per column; only the digest set / index updates are per row."""
+        for method, (matcher, seen) in self._own.items():
+            hit = self.methods[method].hit
+            add = seen.add
+            for ri, k in zip(row_index, matcher.keys(batch), strict=True):
+                if k is not None and add(k):
+                    hit(ri)
+        keys = self._resolution.keys(batch)
+        live = [p for p, k in enumerate(keys) if k is not None]
+        rows = batch.rows_at(None if len(live) == len(keys) else live)
+        live_keys: list[bytes] = [keys[p] for p in live]  # type: ignore[misc]
+        live_index = [row_index[p] for p in live]
+        for q in self.index.add_new(live_keys, live_index, rows):
+            self._add_keyed(live_index[q], live_keys[q], list(rows[q]))
+
+    def _add_keyed(self, row_index: int, k: bytes, values: list[str | None]) -> None:
         g = self.index.get(k)
-        values = list(row)
         if g is None:
             self.index.put(k, Group(row_index, row_index, 1, values, list(values)))
             return
@@ -249,6 +277,15 @@ class DuplicateIndex:
             return "keep", row_index, g
         survivor = self.survivor(g)
         return ("keep" if row_index == survivor else "remove"), survivor, g
+
+    def members(self, batch: BatchCells) -> list[tuple[int, int, Group]]:
+        """The rows of ``batch`` in a group of two or more: (position,
+        survivor, group), in row order; :meth:`decide` keeps every other
+        row (without a group to compare or merge with)."""
+        groups = self.index.duplicates(self._resolution.keys(batch))
+        return [
+            (p, self.survivor(g), g) for p, g in enumerate(groups) if g is not None and g.count > 1
+        ]
 
 
 def reason(survivor: int, differing: Sequence[str] = ()) -> str:
