@@ -23,6 +23,7 @@ from analysis_service.cleaning.agents.duplicate_resolver.logic import (
     BatchCells,
     DedupConfig,
     DuplicateIndex,
+    Group,
     KeyIndex,
     reason,
 )
@@ -67,7 +68,7 @@ class _Observer:
         self.index = DuplicateIndex(config, KeyIndex(MEMORY_GROUPS))
 
     def consume(self, batch: CleanBatch) -> None:
-        self.index.add_batch(batch.row_index.tolist(), BatchCells(batch.frame))
+        self.index.add_batch(batch.row_index.tolist(), BatchCells.of(batch.frame))
 
 
 class _Applier(StatelessApplier):
@@ -81,10 +82,18 @@ class _Applier(StatelessApplier):
         reasons: list[str] = []
         changes: list[Change] = []
         merge = self.index.config.conflict_resolution == "merge_smart"
-        cells = BatchCells(batch.frame)
-        members = self.index.members(cells)  # every other row is kept as it is
-        rows = cells.rows_at([pos for pos, _, _ in members])
         ris = batch.row_index.tolist()
+        # only rows of multi-row groups can change; every other row is kept as it is
+        members: list[tuple[int, int, Group]] = []  # (position, survivor, group)
+        rows: list[tuple[str | None, ...]] = []
+        at = self.index.candidates(batch.row_index)
+        if at is None or len(at):
+            cells = BatchCells.of(batch.frame)
+            if at is not None:
+                cells = cells.subset(at)
+            found = self.index.members(cells)
+            rows = cells.rows_at([p for p, _, _ in found])
+            members = [(p if at is None else int(at[p]), s, g) for p, s, g in found]
         for (pos, survivor, group), row in zip(members, rows, strict=True):
             if ris[pos] != survivor:
                 remove[pos] = True

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["BatchCells", "digest", "normalise"]
+__all__ = ["BatchCells", "Packed", "digest", "normalise", "unpack"]
 
 _SPACES = re.compile(r"\s+")
 _NULL = "\x00"
@@ -138,35 +138,46 @@ def _without_nul(arr: pa.Array) -> pa.Array:
     return arr
 
 
-def _digests(cells: Sequence[pa.Array], *, nulls_match: bool, rows: int) -> list[bytes | None]:
-    """The key digest of every row (None: a null in the key and nulls never match)."""
-    if not cells:
-        return [hashlib.blake2b(b"", digest_size=16).digest()] * rows
-    clean = [_without_nul(a) for a in cells]
-    joined = pc.binary_join_element_wise(
-        *clean, _SEP_SCALAR, null_handling="replace", null_replacement=_NULL
-    )
-    texts = joined.cast(pa.large_binary()).to_pylist()
-    blake = hashlib.blake2b
-    out: list[bytes | None] = [blake(t, digest_size=16).digest() for t in texts]
-    if not nulls_match:
-        null = np.zeros(rows, dtype=bool)
-        for a in cells:
-            if a.null_count:
-                null |= a.is_null().to_numpy(zero_copy_only=False)
-        for p in np.flatnonzero(null).tolist():
-            out[p] = None
-    return out
+def _control(arr: pa.Array) -> npt.NDArray[np.bool_]:
+    """True where a cell holds a byte below 0x20 (NUL, the separator, tabs ...)."""
+    rel, data = _bytes(arr)
+    flags = np.zeros(len(arr), dtype=bool)
+    pos = np.flatnonzero(data < 32)
+    if len(pos):
+        flags[np.searchsorted(rel, pos, side="right") - 1] = True
+    return flags
+
+
+#: One row as the index keeps a group of one: its cells joined with
+#: ``\x1f``, a null as ``\x00`` (a row with a control byte stays a tuple).
+Packed = str | tuple[str | None, ...]
+
+
+def unpack(row: Packed) -> list[str | None]:
+    """A row's values from :meth:`BatchCells.packed`."""
+    if isinstance(row, tuple):
+        return list(row)
+    return [None if v == _NULL else v for v in row.split(_SEP)]
 
 
 class BatchCells:
     """One batch's columns as pyarrow arrays, with each normalised column
-    computed once however many matchers use it."""
+    and each joined key computed once however many matchers use them."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.rows = len(frame)
-        self.columns = arrow_columns(frame)
+    def __init__(self, columns: Sequence[pa.Array], rows: int) -> None:
+        self.rows = rows
+        self.columns = list(columns)
         self._normalised: dict[tuple[int, bool], pa.Array] = {}
+        self._joined: dict[tuple[tuple[int, bool | None], ...], pa.Array] = {}
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> BatchCells:
+        return cls(arrow_columns(frame), len(frame))
+
+    def subset(self, positions: npt.NDArray[np.intp]) -> BatchCells:
+        """The rows at ``positions`` (in that order)."""
+        take = pa.array(np.asarray(positions, dtype=np.int64))
+        return BatchCells([_rebased(c.take(take)) for c in self.columns], len(positions))
 
     def cell(self, position: int, how: bool | None) -> pa.Array:
         """Column ``position``: raw (``how`` None), normalised (False) or
@@ -178,9 +189,50 @@ class BatchCells:
             self._normalised[key] = _normalised(self.columns[position], email=how)
         return self._normalised[key]
 
-    def digests(self, cells: Sequence[pa.Array], *, nulls_match: bool) -> list[bytes | None]:
-        """Every row's digest of ``cells`` (None: null key that never matches)."""
-        return _digests(cells, nulls_match=nulls_match, rows=self.rows)
+    def _join(self, spec: tuple[tuple[int, bool | None], ...]) -> pa.Array:
+        """The cells of ``spec`` (position, how) joined per row, NULs removed,
+        ``\x1f`` between cells, ``\x00`` for a null."""
+        if spec not in self._joined:
+            cells = [_without_nul(self.cell(i, how)) for i, how in spec]
+            self._joined[spec] = pc.binary_join_element_wise(
+                *cells, _SEP_SCALAR, null_handling="replace", null_replacement=_NULL
+            )
+        return self._joined[spec]
+
+    def digests(
+        self, spec: Sequence[tuple[int, bool | None]], *, nulls_match: bool
+    ) -> list[bytes | None]:
+        """Every row's :func:`digest` of the cells ``spec`` names, as
+        (position, how) pairs (None: a null in the key, and nulls never match)."""
+        if not spec:
+            return [digest(())] * self.rows
+        texts = self._join(tuple(spec)).cast(pa.large_binary()).to_pylist()
+        blake = hashlib.blake2b
+        out: list[bytes | None] = [blake(t, digest_size=16).digest() for t in texts]
+        if not nulls_match:
+            null = np.zeros(self.rows, dtype=bool)
+            for i, how in spec:
+                a = self.cell(i, how)
+                if a.null_count:
+                    null |= a.is_null().to_numpy(zero_copy_only=False)
+            for p in np.flatnonzero(null).tolist():
+                out[p] = None
+        return out
+
+    def packed(self, positions: Sequence[int] | None = None) -> list[Packed]:
+        """The rows (all, or those at ``positions``) packed (see :data:`Packed`):
+        one string per row instead of a tuple of cells, for the index."""
+        if not self.columns:
+            return list(self.rows_at(positions))
+        joined = self._join(tuple((i, None) for i in range(len(self.columns))))
+        texts: list[Packed] = joined.to_pylist()
+        odd = np.zeros(self.rows, dtype=bool)
+        for a in self.columns:
+            odd |= _control(a)
+        picked = np.flatnonzero(odd).tolist()
+        for p, row in zip(picked, self.rows_at(picked), strict=True):
+            texts[p] = row
+        return texts if positions is None else [texts[p] for p in positions]
 
     def rows_at(self, positions: Sequence[int] | None = None) -> list[tuple[str | None, ...]]:
         """The rows (all of them, or those at ``positions``) as tuples."""

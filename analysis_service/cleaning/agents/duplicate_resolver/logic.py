@@ -31,13 +31,18 @@ reported as not supported, never as 0.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
 
 from analysis_service.cleaning.agents.duplicate_resolver.keys import (
     BatchCells,
     digest,
     normalise,
+    unpack,
 )
 from analysis_service.cleaning.agents.duplicate_resolver.store import (
     DigestSet,
@@ -61,6 +66,9 @@ __all__ = [
 MAX_AFFECTED = 50
 #: Removed rows kept for the row-level issues (the result's first 100).
 MAX_REMOVED_SAMPLE = 100
+#: Rows of multi-row groups remembered by row_index (8 bytes each) so that a
+#: pass skips every other row's key; past it every row's key is looked up.
+MAX_MEMBERS = 4_000_000
 
 EXACT, ALL, EMAILS = "exact", "all", "emails"
 #: How a removed row relates to its survivor (also its quarantine _rule).
@@ -130,8 +138,8 @@ class _Matcher:
 
     def keys(self, batch: BatchCells) -> list[bytes | None]:
         """:meth:`key` of every row of ``batch``, computed per column."""
-        cells = [batch.cell(i, self._how(i)) for i in self.positions]
-        return batch.digests(cells, nulls_match=self.config.match_nulls)
+        spec = [(i, self._how(i)) for i in self.positions]
+        return batch.digests(spec, nulls_match=self.config.match_nulls)
 
 
 class DuplicateIndex:
@@ -170,6 +178,9 @@ class DuplicateIndex:
                     self._own[method] = (_Matcher(config, positions, m), DigestSet(limit))
         # the first removed rows: max-heap by -row_index, with their values
         self._removed: list[tuple[int, bytes, list[str | None]]] = []
+        # row_index of every row in a group of two or more (None: too many)
+        self._members: array[int] | None = array("q")
+        self._sorted: npt.NDArray[np.int64] | None = None
 
     def key(self, row: Sequence[str | None]) -> bytes | None:
         return self._resolution.key(row)
@@ -195,37 +206,54 @@ class DuplicateIndex:
         return out
 
     def add(self, row_index: int, row: Sequence[str | None]) -> None:
-        """Feed one row (the batch path, :meth:`add_batch`, does the same)."""
-        for method, (matcher, seen) in self._own.items():
-            k = matcher.key(row)
-            if k is not None and seen.add(k):
-                self.methods[method].hit(row_index)
+        """Feed one row (:meth:`add_batch` does the same for a whole batch)."""
         k = self.key(row)
         if k is not None:
             self._add_keyed(row_index, k, list(row))
 
     def add_batch(self, row_index: Sequence[int], batch: BatchCells) -> None:
-        """Feed a batch: :meth:`add` of every row in order, with the keys
-        computed per column; only the digest set / index updates are per row."""
-        for method, (matcher, seen) in self._own.items():
-            hit = self.methods[method].hit
-            add = seen.add
-            for ri, k in zip(row_index, matcher.keys(batch), strict=True):
-                if k is not None and add(k):
-                    hit(ri)
+        """Feed a batch: :meth:`add` of every row in order, the resolution
+        keys computed per column. A row whose key is new only becomes a group
+        of one; Python runs per row only for rows joining a group."""
         keys = self._resolution.keys(batch)
         live = [p for p, k in enumerate(keys) if k is not None]
-        rows = batch.rows_at(None if len(live) == len(keys) else live)
+        rows = batch.packed(None if len(live) == len(keys) else live)
         live_keys: list[bytes] = [keys[p] for p in live]  # type: ignore[misc]
         live_index = [row_index[p] for p in live]
         for q in self.index.add_new(live_keys, live_index, rows):
-            self._add_keyed(live_index[q], live_keys[q], list(rows[q]))
+            self._add_keyed(live_index[q], live_keys[q], unpack(rows[q]))
+
+    def _own_hits(self, row_index: int, values: list[str | None], g: Group) -> None:
+        """The own-digest methods for a row joining group ``g``. Each of
+        them is finer than the resolution (more columns, less normalised),
+        so rows equal for it share a resolution group: a row starting a group
+        cannot repeat an earlier one, and its digest is only added to the
+        method's set when a second row joins (from the stored values)."""
+        for method, (matcher, seen) in self._own.items():
+            if g.count == 1:
+                first = matcher.key(g.values)
+                if first is not None:
+                    seen.add(first)
+            k = matcher.key(values)
+            if k is not None and seen.add(k):
+                self.methods[method].hit(row_index)
+
+    def _record_member(self, row_index: int) -> None:
+        if self._members is not None:
+            self._members.append(row_index)
+            self._sorted = None
+            if len(self._members) > MAX_MEMBERS:
+                self._members = None
 
     def _add_keyed(self, row_index: int, k: bytes, values: list[str | None]) -> None:
         g = self.index.get(k)
         if g is None:
             self.index.put(k, Group(row_index, row_index, 1, values, list(values)))
             return
+        self._own_hits(row_index, values, g)
+        if g.count == 1:
+            self._record_member(g.first)
+        self._record_member(row_index)
         if self.config.conflict_resolution == "keep_last":
             self._sample_removed(g.last, k, g.last_row)
         else:
@@ -278,14 +306,23 @@ class DuplicateIndex:
         survivor = self.survivor(g)
         return ("keep" if row_index == survivor else "remove"), survivor, g
 
+    def candidates(self, row_index: npt.NDArray[np.int64]) -> npt.NDArray[np.intp] | None:
+        """Positions of the rows of a batch that are in a group of two or
+        more (from the statistics pass: row_index identifies a row of this
+        agent's input), or None when too many to keep (then every row's key
+        is looked up)."""
+        if self._members is None:
+            return None
+        if self._sorted is None:
+            self._sorted = np.unique(np.frombuffer(self._members, dtype=np.int64))
+        return np.flatnonzero(np.isin(row_index, self._sorted, assume_unique=False))
+
     def members(self, batch: BatchCells) -> list[tuple[int, int, Group]]:
         """The rows of ``batch`` in a group of two or more: (position,
         survivor, group), in row order; :meth:`decide` keeps every other
         row (without a group to compare or merge with)."""
         groups = self.index.duplicates(self._resolution.keys(batch))
-        return [
-            (p, self.survivor(g), g) for p, g in enumerate(groups) if g is not None and g.count > 1
-        ]
+        return [(p, self.survivor(g), g) for p, g in enumerate(groups) if g is not None]
 
 
 def reason(survivor: int, differing: Sequence[str] = ()) -> str:

@@ -15,6 +15,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from analysis_service.cleaning.agents.duplicate_resolver.keys import Packed, unpack
+
 #: "" = SQLite's private temporary database on disk (deleted on close).
 SPILL_PATH = ""
 #: Keys per SQLite ``IN (...)`` query (below every SQLite's variable limit).
@@ -62,15 +64,16 @@ class Group:
         return cls(d[0], d[1], d[2], d[3], d[4], set(d[5]), bool(d[6]), d[7])
 
 
-#: A group of one row as the in-memory index keeps it: (row_index, values).
-_Single = tuple[int, Sequence[str | None]]
+#: A group of one row as the in-memory index keeps it: (row_index, packed values).
+_Single = tuple[int, Packed]
 
 
 def _group(entry: Group | _Single) -> Group:
     if isinstance(entry, Group):
         return entry
-    first, values = entry
-    return Group(first, first, 1, list(values), list(values))
+    first, packed = entry
+    values = unpack(packed)
+    return Group(first, first, 1, values, list(values))
 
 
 class KeyIndex:
@@ -101,7 +104,7 @@ class KeyIndex:
         self,
         keys: Sequence[bytes],
         row_index: Sequence[int],
-        rows: Sequence[Sequence[str | None]],
+        rows: Sequence[Packed],
     ) -> list[int]:
         """Store a group of one row for each key not in the index yet (its
         first row here); returns the positions of the other rows, in order,
