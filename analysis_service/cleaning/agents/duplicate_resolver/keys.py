@@ -65,6 +65,8 @@ def _rebased(arr: pa.Array) -> pa.Array:
     of a batch), so every column is rebased before any kernel sees it."""
     n = len(arr)
     bufs = arr.buffers()
+    if n == 0 or bufs[1] is None:
+        return arr
     offsets = np.frombuffer(bufs[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
     if arr.offset == 0 and offsets[0] == 0:
         return arr
@@ -88,8 +90,10 @@ def _bytes(arr: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]
     """The cells' byte offsets (relative, ``len + 1``) and the bytes they cover."""
     n = len(arr)
     bufs = arr.buffers()
+    if n == 0 or bufs[1] is None:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
     offsets = np.frombuffer(bufs[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-    if bufs[2] is None or n == 0:
+    if bufs[2] is None:
         return offsets - offsets[0], np.zeros(0, dtype=np.uint8)
     data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return offsets - offsets[0], data

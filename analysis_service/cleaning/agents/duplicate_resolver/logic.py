@@ -6,10 +6,19 @@ e-mail columns lowercased). The index maps digest -> (first row, last row,
 count, first row's values) and spills to a temporary SQLite file past its
 limit (:mod:`.store`). Each requested detection method whose matching
 differs from the resolution's keeps a digest set of its own (about 100
-bytes per distinct row, also spilling), a counter and its first 50
-affected rows. The first 100 removed rows are kept for the row-level
-issues. Rows keep their order: survivors stay where they are, each
-removed row names its survivor.
+bytes per distinct row of a multi-row group, also spilling: such a method
+is always finer than the resolution, so only rows joining a group can
+repeat an earlier row), a counter and its first 50 affected rows. The
+first 100 removed rows are kept for the row-level issues. The row_index
+of every row in a multi-row group is kept (8 bytes each, up to
+``MAX_MEMBERS``; past it the applier looks every row's key up) so that
+the applier keys only those rows. Rows keep their order: survivors stay
+where they are, each removed row names its survivor.
+
+Time per row: keys are computed per batch (:mod:`.keys`: pyarrow kernels
+and numpy for normalising, one blake2b call per row); Python code runs
+per row only to store a new group (a dict insert) and, for rows joining
+a group, to update it (the old per-row cost, on duplicates only).
 
 Which rows are removed: the resolution key is normalised when
 ``case_variations`` is requested, only e-mail columns are normalised when

@@ -3,9 +3,11 @@ memory up to a limit and then in a temporary on-disk SQLite database
 (``sqlite3.connect("")`` makes a private file that SQLite deletes when the
 connection closes), so answers stay exact and memory stays flat.
 
-Cost in memory before spilling: about 200 bytes + the first and last rows'
-text per group (:class:`KeyIndex`), about 100 bytes per distinct digest
-(:class:`DigestSet`).
+Cost in memory before spilling: a group of one row (most rows) is a tuple
+of its row_index and its cells packed into one string, about 150 bytes +
+the row's text; a group of two or more about 200 bytes + the first and last
+rows' text (:class:`KeyIndex`); about 100 bytes per distinct digest
+(:class:`DigestSet`, which only holds rows of multi-row groups).
 """
 
 from __future__ import annotations
