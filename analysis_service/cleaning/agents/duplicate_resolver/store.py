@@ -113,6 +113,13 @@ class KeyIndex:
         for the caller to add one by one (as members of existing groups)."""
         rest: list[int] = []
         mem = self._mem
+        if self._db is None and len(mem) + len(keys) <= self.memory_limit:  # no spill here
+            for p, k in enumerate(keys):
+                if k in mem:
+                    rest.append(p)
+                else:
+                    mem[k] = (row_index[p], rows[p])
+            return rest
         for p, (k, ri, values) in enumerate(zip(keys, row_index, rows, strict=True)):
             if self._db is not None:
                 if self.get(k) is None:
