@@ -20,8 +20,10 @@ import numpy as np
 
 from analysis_service.agents.base import AgentOutput
 from analysis_service.cleaning.agents.duplicate_resolver.logic import (
+    BatchCells,
     DedupConfig,
     DuplicateIndex,
+    Group,
     KeyIndex,
     reason,
 )
@@ -41,11 +43,6 @@ from analysis_service.cleaning.model import (
     Removed,
     StatelessApplier,
 )
-
-
-def _rows(batch: CleanBatch) -> list[list[str | None]]:
-    frame = batch.frame.astype(object).where(batch.frame.notna(), None)
-    return [list(r) for r in frame.itertuples(index=False, name=None)]
 
 
 def config_for(params: DedupParams, columns: Sequence[str]) -> DedupConfig:
@@ -71,8 +68,7 @@ class _Observer:
         self.index = DuplicateIndex(config, KeyIndex(MEMORY_GROUPS))
 
     def consume(self, batch: CleanBatch) -> None:
-        for i, row in zip(batch.row_index.tolist(), _rows(batch), strict=True):
-            self.index.add(int(i), row)
+        self.index.add_batch(batch.row_index.tolist(), BatchCells.of(batch.frame))
 
 
 class _Applier(StatelessApplier):
@@ -86,14 +82,25 @@ class _Applier(StatelessApplier):
         reasons: list[str] = []
         changes: list[Change] = []
         merge = self.index.config.conflict_resolution == "merge_smart"
-        for pos, (ri, row) in enumerate(zip(batch.row_index.tolist(), _rows(batch), strict=True)):
-            action, survivor, group = self.index.decide(int(ri), row)
-            if action == "remove" and group is not None:
+        ris = batch.row_index.tolist()
+        # only rows of multi-row groups can change; every other row is kept as it is
+        members: list[tuple[int, int, Group]] = []  # (position, survivor, group)
+        rows: list[tuple[str | None, ...]] = []
+        at = self.index.candidates(batch.row_index)
+        if at is None or len(at):
+            cells = BatchCells.of(batch.frame)
+            if at is not None:
+                cells = cells.subset(at)
+            found = self.index.members(cells)
+            rows = cells.rows_at([p for p, _, _ in found])
+            members = [(p if at is None else int(at[p]), s, g) for p, s, g in found]
+        for (pos, survivor, group), row in zip(members, rows, strict=True):
+            if ris[pos] != survivor:
                 remove[pos] = True
                 kind, differing = self.index.compare(row, group)
                 kinds.append(kind)
                 reasons.append(reason(survivor, differing))
-            elif merge and group is not None and group.count > 1:
+            elif merge:
                 for j, (a, b) in enumerate(zip(row, group.merged, strict=True)):
                     if a is None and b is not None:
                         col = self.index.config.columns[j]

@@ -6,10 +6,19 @@ e-mail columns lowercased). The index maps digest -> (first row, last row,
 count, first row's values) and spills to a temporary SQLite file past its
 limit (:mod:`.store`). Each requested detection method whose matching
 differs from the resolution's keeps a digest set of its own (about 100
-bytes per distinct row, also spilling), a counter and its first 50
-affected rows. The first 100 removed rows are kept for the row-level
-issues. Rows keep their order: survivors stay where they are, each
-removed row names its survivor.
+bytes per distinct row of a multi-row group, also spilling: such a method
+is always finer than the resolution, so only rows joining a group can
+repeat an earlier row), a counter and its first 50 affected rows. The
+first 100 removed rows are kept for the row-level issues. The row_index
+of every row in a multi-row group is kept (8 bytes each, up to
+``MAX_MEMBERS``; past it the applier looks every row's key up) so that
+the applier keys only those rows. Rows keep their order: survivors stay
+where they are, each removed row names its survivor.
+
+Time per row: keys are computed per batch (:mod:`.keys`: pyarrow kernels
+and numpy for normalising, one blake2b call per row); Python code runs
+per row only to store a new group (a dict insert) and, for rows joining
+a group, to update it (the old per-row cost, on duplicates only).
 
 Which rows are removed: the resolution key is normalised when
 ``case_variations`` is requested, only e-mail columns are normalised when
@@ -30,28 +39,45 @@ reported as not supported, never as 0.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
+from analysis_service.cleaning.agents.duplicate_resolver.keys import (
+    BatchCells,
+    digest,
+    normalise,
+    unpack,
+)
 from analysis_service.cleaning.agents.duplicate_resolver.store import (
     DigestSet,
     Group,
     KeyIndex,
 )
 
-__all__ = ["DedupConfig", "DuplicateIndex", "Group", "KeyIndex", "MethodTally", "reason"]
-
-_SPACES = re.compile(r"\s+")
-_NULL = "\x00"
-_SEP = "\x1f"
+__all__ = [
+    "BatchCells",
+    "DedupConfig",
+    "DuplicateIndex",
+    "Group",
+    "KeyIndex",
+    "MethodTally",
+    "digest",
+    "normalise",
+    "reason",
+]
 
 #: Affected rows listed per detection method (upstream's 50).
 MAX_AFFECTED = 50
 #: Removed rows kept for the row-level issues (the result's first 100).
 MAX_REMOVED_SAMPLE = 100
+#: Rows of multi-row groups remembered by row_index (8 bytes each) so that a
+#: pass skips every other row's key; past it every row's key is looked up.
+MAX_MEMBERS = 4_000_000
 
 EXACT, ALL, EMAILS = "exact", "all", "emails"
 #: How a removed row relates to its survivor (also its quarantine _rule).
@@ -60,18 +86,6 @@ DUPLICATE_ROW, PARTIAL_DUPLICATE, KEY_CONFLICT = (
     "partial_duplicate",
     "key_conflict",
 )
-
-
-def normalise(value: str | None, *, email: bool = False) -> str | None:
-    if value is None:
-        return None
-    v = _SPACES.sub(" ", value.strip())
-    return v.lower() if email else v.casefold()
-
-
-def digest(values: Sequence[str | None]) -> bytes:
-    text = _SEP.join(_NULL if v is None else v.replace(_NULL, "") for v in values)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 @dataclass(frozen=True)
@@ -124,6 +138,18 @@ class _Matcher:
             ]
         return digest(cells)
 
+    def _how(self, position: int) -> bool | None:
+        """How a key cell is normalised: None = raw, else as an e-mail or not."""
+        email = self.config.columns[position] in self.config.email_columns
+        if self.mode == ALL or (self.mode == EMAILS and email):
+            return email
+        return None
+
+    def keys(self, batch: BatchCells) -> list[bytes | None]:
+        """:meth:`key` of every row of ``batch``, computed per column."""
+        spec = [(i, self._how(i)) for i in self.positions]
+        return batch.digests(spec, nulls_match=self.config.match_nulls)
+
 
 class DuplicateIndex:
     """Statistics pass: feed every row in file order with its original row index."""
@@ -161,6 +187,9 @@ class DuplicateIndex:
                     self._own[method] = (_Matcher(config, positions, m), DigestSet(limit))
         # the first removed rows: max-heap by -row_index, with their values
         self._removed: list[tuple[int, bytes, list[str | None]]] = []
+        # row_index of every row in a group of two or more (None: too many)
+        self._members: array[int] | None = array("q")
+        self._sorted: npt.NDArray[np.int64] | None = None
 
     def key(self, row: Sequence[str | None]) -> bytes | None:
         return self._resolution.key(row)
@@ -186,18 +215,54 @@ class DuplicateIndex:
         return out
 
     def add(self, row_index: int, row: Sequence[str | None]) -> None:
+        """Feed one row (:meth:`add_batch` does the same for a whole batch)."""
+        k = self.key(row)
+        if k is not None:
+            self._add_keyed(row_index, k, list(row))
+
+    def add_batch(self, row_index: Sequence[int], batch: BatchCells) -> None:
+        """Feed a batch: :meth:`add` of every row in order, the resolution
+        keys computed per column. A row whose key is new only becomes a group
+        of one; Python runs per row only for rows joining a group."""
+        keys = self._resolution.keys(batch)
+        live = [p for p, k in enumerate(keys) if k is not None]
+        rows = batch.packed(None if len(live) == len(keys) else live)
+        live_keys: list[bytes] = [keys[p] for p in live]  # type: ignore[misc]
+        live_index = [row_index[p] for p in live]
+        for q in self.index.add_new(live_keys, live_index, rows):
+            self._add_keyed(live_index[q], live_keys[q], unpack(rows[q]))
+
+    def _own_hits(self, row_index: int, values: list[str | None], g: Group) -> None:
+        """The own-digest methods for a row joining group ``g``. Each of
+        them is finer than the resolution (more columns, less normalised),
+        so rows equal for it share a resolution group: a row starting a group
+        cannot repeat an earlier one, and its digest is only added to the
+        method's set when a second row joins (from the stored values)."""
         for method, (matcher, seen) in self._own.items():
-            k = matcher.key(row)
+            if g.count == 1:
+                first = matcher.key(g.values)
+                if first is not None:
+                    seen.add(first)
+            k = matcher.key(values)
             if k is not None and seen.add(k):
                 self.methods[method].hit(row_index)
-        k = self.key(row)
-        if k is None:
-            return
+
+    def _record_member(self, row_index: int) -> None:
+        if self._members is not None:
+            self._members.append(row_index)
+            self._sorted = None
+            if len(self._members) > MAX_MEMBERS:
+                self._members = None
+
+    def _add_keyed(self, row_index: int, k: bytes, values: list[str | None]) -> None:
         g = self.index.get(k)
-        values = list(row)
         if g is None:
             self.index.put(k, Group(row_index, row_index, 1, values, list(values)))
             return
+        self._own_hits(row_index, values, g)
+        if g.count == 1:
+            self._record_member(g.first)
+        self._record_member(row_index)
         if self.config.conflict_resolution == "keep_last":
             self._sample_removed(g.last, k, g.last_row)
         else:
@@ -249,6 +314,24 @@ class DuplicateIndex:
             return "keep", row_index, g
         survivor = self.survivor(g)
         return ("keep" if row_index == survivor else "remove"), survivor, g
+
+    def candidates(self, row_index: npt.NDArray[np.int64]) -> npt.NDArray[np.intp] | None:
+        """Positions of the rows of a batch that are in a group of two or
+        more (from the statistics pass: row_index identifies a row of this
+        agent's input), or None when too many to keep (then every row's key
+        is looked up)."""
+        if self._members is None:
+            return None
+        if self._sorted is None:
+            self._sorted = np.unique(np.frombuffer(self._members, dtype=np.int64))
+        return np.flatnonzero(np.isin(row_index, self._sorted, assume_unique=False))
+
+    def members(self, batch: BatchCells) -> list[tuple[int, int, Group]]:
+        """The rows of ``batch`` in a group of two or more: (position,
+        survivor, group), in row order; :meth:`decide` keeps every other
+        row (without a group to compare or merge with)."""
+        groups = self.index.duplicates(self._resolution.keys(batch))
+        return [(p, self.survivor(g), g) for p, g in enumerate(groups) if g is not None]
 
 
 def reason(survivor: int, differing: Sequence[str] = ()) -> str:

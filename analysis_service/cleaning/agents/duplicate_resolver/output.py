@@ -99,9 +99,7 @@ def _scan(index: DuplicateIndex) -> tuple[_GroupStats, list[dict[str, Any]]]:
     whose members differ beyond case and spaces (by first row)."""
     stats = _GroupStats()
     heap: list[tuple[int, Group]] = []
-    for g in index.index.groups():
-        if g.count < 2:
-            continue
+    for g in index.index.groups(min_count=2):
         stats.groups += 1
         stats.detected += g.count - 1
         if g.differing:

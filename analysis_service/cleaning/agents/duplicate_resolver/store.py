@@ -3,20 +3,26 @@ memory up to a limit and then in a temporary on-disk SQLite database
 (``sqlite3.connect("")`` makes a private file that SQLite deletes when the
 connection closes), so answers stay exact and memory stays flat.
 
-Cost in memory before spilling: about 200 bytes + the first and last rows'
-text per group (:class:`KeyIndex`), about 100 bytes per distinct digest
-(:class:`DigestSet`).
+Cost in memory before spilling: a group of one row (most rows) is a tuple
+of its row_index and its cells packed into one string, about 150 bytes +
+the row's text; a group of two or more about 200 bytes + the first and last
+rows' text (:class:`KeyIndex`); about 100 bytes per distinct digest
+(:class:`DigestSet`, which only holds rows of multi-row groups).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+
+from analysis_service.cleaning.agents.duplicate_resolver.keys import Packed, unpack
 
 #: "" = SQLite's private temporary database on disk (deleted on close).
 SPILL_PATH = ""
+#: Keys per SQLite ``IN (...)`` query (below every SQLite's variable limit).
+_QUERY_KEYS = 500
 
 
 @dataclass
@@ -60,12 +66,28 @@ class Group:
         return cls(d[0], d[1], d[2], d[3], d[4], set(d[5]), bool(d[6]), d[7])
 
 
+#: A group of one row as the in-memory index keeps it: (row_index, packed values).
+_Single = tuple[int, Packed]
+
+
+def _group(entry: Group | _Single) -> Group:
+    if isinstance(entry, Group):
+        return entry
+    first, packed = entry
+    values = unpack(packed)
+    return Group(first, first, 1, values, list(values))
+
+
 class KeyIndex:
-    """digest -> Group, in memory up to ``memory_limit`` groups, then on disk."""
+    """digest -> Group, in memory up to ``memory_limit`` groups, then on disk.
+
+    In memory a group of one row is only ``(row_index, values)``: most rows
+    of a file are unique, and a :class:`Group` is made when a second member
+    comes (:meth:`get` makes it; :meth:`put` stores it)."""
 
     def __init__(self, memory_limit: int = 1_000_000, spill_path: str = SPILL_PATH) -> None:
         self.memory_limit = memory_limit
-        self._mem: dict[bytes, Group] = {}
+        self._mem: dict[bytes, Group | _Single] = {}
         self._db: sqlite3.Connection | None = None
         self._spill_path = spill_path
 
@@ -75,9 +97,62 @@ class KeyIndex:
 
     def get(self, key: bytes) -> Group | None:
         if self._db is None:
-            return self._mem.get(key)
+            entry = self._mem.get(key)
+            return None if entry is None else _group(entry)
         row = self._db.execute("SELECT g FROM idx WHERE k = ?", (key,)).fetchone()
         return None if row is None else Group.load(row[0])
+
+    def add_new(
+        self,
+        keys: Sequence[bytes],
+        row_index: Sequence[int],
+        rows: Sequence[Packed],
+    ) -> list[int]:
+        """Store a group of one row for each key not in the index yet (its
+        first row here); returns the positions of the other rows, in order,
+        for the caller to add one by one (as members of existing groups)."""
+        rest: list[int] = []
+        mem = self._mem
+        if self._db is None and len(mem) + len(keys) <= self.memory_limit:  # no spill here
+            for p, k in enumerate(keys):
+                if k in mem:
+                    rest.append(p)
+                else:
+                    mem[k] = (row_index[p], rows[p])
+            return rest
+        for p, (k, ri, values) in enumerate(zip(keys, row_index, rows, strict=True)):
+            if self._db is not None:
+                if self.get(k) is None:
+                    self.put(k, _group((ri, values)))
+                else:
+                    rest.append(p)
+            elif k in mem:
+                rest.append(p)
+            else:
+                mem[k] = (ri, values)
+                if len(mem) > self.memory_limit:
+                    self._spill()
+        return rest
+
+    def duplicates(self, keys: Sequence[bytes | None]) -> list[Group | None]:
+        """The group of each key when it has two rows or more, else None (one
+        ``IN (...)`` query per ``_QUERY_KEYS`` distinct keys once spilled)."""
+        if self._db is None:
+            get = self._mem.get
+            out: list[Group | None] = []
+            for k in keys:
+                entry = None if k is None else get(k)
+                out.append(entry if isinstance(entry, Group) and entry.count > 1 else None)
+            return out
+        wanted = list({k for k in keys if k is not None})
+        found: dict[bytes, str] = {}
+        for at in range(0, len(wanted), _QUERY_KEYS):
+            chunk = wanted[at : at + _QUERY_KEYS]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT k, g FROM idx WHERE n > 1 AND k IN ({marks})"  # noqa: S608
+            for k, blob in self._db.execute(query, chunk):
+                found[bytes(k)] = blob
+        return [None if k is None or k not in found else Group.load(found[k]) for k in keys]
 
     def put(self, key: bytes, group: Group) -> None:
         if self._db is None:
@@ -85,21 +160,29 @@ class KeyIndex:
             if len(self._mem) > self.memory_limit:
                 self._spill()
             return
-        self._db.execute("INSERT OR REPLACE INTO idx (k, g) VALUES (?, ?)", (key, group.dump()))
+        self._db.execute(
+            "INSERT OR REPLACE INTO idx (k, n, g) VALUES (?, ?, ?)",
+            (key, group.count, group.dump()),
+        )
 
     def _spill(self) -> None:
         self._db = sqlite3.connect(self._spill_path)
-        self._db.execute("CREATE TABLE idx (k BLOB PRIMARY KEY, g TEXT)")
+        self._db.execute("CREATE TABLE idx (k BLOB PRIMARY KEY, n INTEGER, g TEXT)")
         mem, self._mem = self._mem, {}
-        for k, g in mem.items():
-            self.put(k, g)
+        for k, entry in mem.items():
+            self.put(k, _group(entry))
 
-    def groups(self) -> Iterator[Group]:
-        """Every group, streamed (never all in memory once spilled)."""
+    def groups(self, *, min_count: int = 1) -> Iterator[Group]:
+        """Every group with ``min_count`` rows or more, streamed (never all
+        in memory once spilled)."""
         if self._db is None:
-            yield from list(self._mem.values())
+            for entry in list(self._mem.values()):
+                if isinstance(entry, Group) and entry.count >= min_count:
+                    yield entry
+                elif min_count <= 1 and not isinstance(entry, Group):
+                    yield _group(entry)
             return
-        for (blob,) in self._db.execute("SELECT g FROM idx"):
+        for (blob,) in self._db.execute("SELECT g FROM idx WHERE n >= ?", (min_count,)):
             yield Group.load(blob)
 
 
