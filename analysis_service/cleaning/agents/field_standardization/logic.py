@@ -20,7 +20,8 @@ type-fixer).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -133,11 +134,43 @@ class SpellingTable:
         self.counts[value] = n
         return True
 
+    def add_many(self, values: Sequence[str], cells: Sequence[int]) -> None:
+        """:meth:`add` of each value with its cells, in order."""
+        counts, cap = self.counts, self.max_spellings
+        if len(counts) + len(values) <= cap and len(set(values)) == len(values):
+            # all fit and none repeats: one dict update (known spellings
+            # keep their place and get their earlier cells back)
+            known = {v: counts[v] for v in counts.keys() & set(values)}
+            counts.update(zip(values, cells, strict=True))
+            for value, n in known.items():
+                counts[value] += n
+            return
+        for value, n in zip(values, cells, strict=True):
+            if value in counts:
+                counts[value] += n
+            elif len(counts) >= cap:
+                self.saturated = True
+                self.unrecorded += n
+            else:
+                counts[value] = n
+
     def groups(self) -> dict[str, dict[str, int]]:
         """key -> {spelling: cells}, spellings in first-seen order."""
         out: dict[str, dict[str, int]] = {}
         for spelling, n in self.counts.items():
             out.setdefault(self.key(spelling), {})[spelling] = n
+        return out
+
+    def _shared_groups(self) -> dict[str, dict[str, int]]:
+        """:meth:`groups` of the keys with two or more spellings (same order)."""
+        spellings = list(self.counts)
+        keys = list(map(self.key, spellings))
+        shared = {k for k, n in Counter(keys).items() if n > 1}
+        out: dict[str, dict[str, int]] = {}
+        if shared:
+            for spelling, k in zip(spellings, keys, strict=True):
+                if k in shared:
+                    out.setdefault(k, {})[spelling] = self.counts[spelling]
         return out
 
     def canonical(self) -> dict[str, str]:
@@ -148,7 +181,7 @@ class SpellingTable:
         in ``kept_apart``."""
         out: dict[str, str] = {}
         self.kept_apart = 0
-        for spellings in self.groups().values():
+        for spellings in self._shared_groups().values():
             if len(spellings) < 2:
                 continue
             if sum(1 for s in spellings if code_like(s)) >= 2:
