@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from analysis_service.cleaning.dates import DateEvidence, DateResult, standardize_date
 
@@ -136,23 +137,22 @@ class SpellingTable:
 
     def add_many(self, values: Sequence[str], cells: Sequence[int]) -> None:
         """:meth:`add` of each value with its cells, in order."""
-        counts, cap = self.counts, self.max_spellings
-        if len(counts) + len(values) <= cap and len(set(values)) == len(values):
-            # all fit and none repeats: one dict update (known spellings
-            # keep their place and get their earlier cells back)
-            known = {v: counts[v] for v in counts.keys() & set(values)}
-            counts.update(zip(values, cells, strict=True))
-            for value, n in known.items():
-                counts[value] += n
+        counts = self.counts
+        batch = dict(zip(values, cells, strict=True))
+        if len(batch) < len(values):  # a value twice: one by one
+            for value, n in zip(values, cells, strict=True):
+                self.add(value, n)
             return
-        for value, n in zip(values, cells, strict=True):
-            if value in counts:
-                counts[value] += n
-            elif len(counts) >= cap:
-                self.saturated = True
-                self.unrecorded += n
-            else:
-                counts[value] = n
+        for value in counts.keys() & batch.keys():  # known: counted, take no room
+            counts[value] += batch.pop(value)
+        room = max(self.max_spellings - len(counts), 0)
+        if len(batch) <= room:
+            counts.update(batch)
+            return
+        new = list(batch.items())  # first seen first: the first ``room`` are recorded
+        counts.update(new[:room])
+        self.saturated = True
+        self.unrecorded += sum(map(itemgetter(1), new[room:]))
 
     def groups(self) -> dict[str, dict[str, int]]:
         """key -> {spelling: cells}, spellings in first-seen order."""
