@@ -13,11 +13,20 @@ or irregular inner whitespace; exact).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-from analysis_service.cleaning.agents.field_standardization.logic import fingerprint, ws_normal
+import numpy as np
+import pyarrow as pa
+
+from analysis_service.cleaning.agents.field_standardization.columnar import (
+    final_values,
+    whitespace_issue,
+)
+from analysis_service.cleaning.agents.field_standardization.logic import ws_normal
 from analysis_service.cleaning.agents.field_standardization.passes import (
     ColumnReport,
     ColumnStats,
@@ -29,13 +38,18 @@ from analysis_service.cleaning.output import percent
 
 def case_variations(spellings: Iterable[str]) -> int:
     """Keys (fingerprints) with more than one whitespace-normalised spelling."""
-    first: dict[str, str] = {}
-    varied: set[str] = set()
-    for s in spellings:
-        key, norm = fingerprint(s), ws_normal(s)
-        if first.setdefault(key, norm) != norm:
-            varied.add(key)
-    return len(varied)
+    norms = list(spellings)
+    if not norms:
+        return 0
+    issue = whitespace_issue(pa.array(norms, type=pa.large_string()))
+    for k in np.flatnonzero(issue).tolist():
+        norms[k] = ws_normal(norms[k])
+    keys = list(map(str.casefold, norms))
+    pairs = set(zip(keys, norms, strict=True))
+    if len(pairs) == len(set(keys)):
+        return 0  # one spelling per key
+    per_key = Counter(map(itemgetter(0), pairs))
+    return sum(1 for n in per_key.values() if n > 1)
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,7 @@ def column_facts(
     rule_cells: Mapping[str, int],
 ) -> ColumnFacts:
     recorded = list(stats.spellings.counts)
-    finals = [steps.run(s).final for s in recorded]
+    finals = final_values(steps, recorded)
     saturated = stats.spellings.saturated
     before, after = stats.distinct.estimate(), report.distinct.estimate()
     pre = Side(

@@ -20,9 +20,11 @@ type-fixer).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from analysis_service.cleaning.dates import DateEvidence, DateResult, standardize_date
 
@@ -133,11 +135,42 @@ class SpellingTable:
         self.counts[value] = n
         return True
 
+    def add_many(self, values: Sequence[str], cells: Sequence[int]) -> None:
+        """:meth:`add` of each value with its cells, in order."""
+        counts = self.counts
+        batch = dict(zip(values, cells, strict=True))
+        if len(batch) < len(values):  # a value twice: one by one
+            for value, n in zip(values, cells, strict=True):
+                self.add(value, n)
+            return
+        for value in counts.keys() & batch.keys():  # known: counted, take no room
+            counts[value] += batch.pop(value)
+        room = max(self.max_spellings - len(counts), 0)
+        if len(batch) <= room:
+            counts.update(batch)
+            return
+        new = list(batch.items())  # first seen first: the first ``room`` are recorded
+        counts.update(new[:room])
+        self.saturated = True
+        self.unrecorded += sum(map(itemgetter(1), new[room:]))
+
     def groups(self) -> dict[str, dict[str, int]]:
         """key -> {spelling: cells}, spellings in first-seen order."""
         out: dict[str, dict[str, int]] = {}
         for spelling, n in self.counts.items():
             out.setdefault(self.key(spelling), {})[spelling] = n
+        return out
+
+    def _shared_groups(self) -> dict[str, dict[str, int]]:
+        """:meth:`groups` of the keys with two or more spellings (same order)."""
+        spellings = list(self.counts)
+        keys = list(map(self.key, spellings))
+        shared = {k for k, n in Counter(keys).items() if n > 1}
+        out: dict[str, dict[str, int]] = {}
+        if shared:
+            for spelling, k in zip(spellings, keys, strict=True):
+                if k in shared:
+                    out.setdefault(k, {})[spelling] = self.counts[spelling]
         return out
 
     def canonical(self) -> dict[str, str]:
@@ -148,7 +181,7 @@ class SpellingTable:
         in ``kept_apart``."""
         out: dict[str, str] = {}
         self.kept_apart = 0
-        for spellings in self.groups().values():
+        for spellings in self._shared_groups().values():
             if len(spellings) < 2:
                 continue
             if sum(1 for s in spellings if code_like(s)) >= 2:

@@ -7,7 +7,9 @@ about 100 bytes + the text each), a :class:`DateEvidence` (4 counters), a
 distinct count of the raw values (exact up to ``EXACT_DISTINCT``, then a
 4 KiB HyperLogLog) and two counters. Per row the cost is constant; memory
 does not grow with the file past the caps. Work is done per distinct value
-of a batch, not per cell.
+of a batch, not per cell, and vectorised where it can be
+(:mod:`.columnar`): only the distinct values whose whitespace, spelling or
+date the steps may change are run in Python.
 
 Applier: every pass over the same input makes the same changes, and keeps
 the same bounded :class:`PassReport` (changed cells, what was left as it is
@@ -19,16 +21,20 @@ writing pass's (the last one). The chain's tally counts the cells per rule.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
+from analysis_service.cleaning.agents.field_standardization.columnar import (
+    add_dates,
+    factorize,
+    needs_steps,
+    whitespace_issue,
+)
 from analysis_service.cleaning.agents.field_standardization.logic import (
     DateEvidence,
     SpellingTable,
-    has_whitespace_issue,
 )
 from analysis_service.cleaning.agents.field_standardization.params import StandardizationParams
 from analysis_service.cleaning.agents.field_standardization.rules import (
@@ -49,31 +55,6 @@ _RULE_ORDER = {RULE_TRIM: 0, RULE_SPACING: 1, RULE_SYNONYM: 3, RULE_UNIT: 4, RUL
 
 def _rule_rank(rule: str) -> int:
     return _RULE_ORDER.get(rule, 2)  # the case rules run third
-
-
-def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Positions of the non-null cells, their codes and the distinct values
-    in order of first appearance."""
-    mask = column.notna().to_numpy(dtype=bool)
-    pos = np.flatnonzero(mask)
-    values = column.to_numpy(dtype=object)[pos]
-    codes, uniques = pd.factorize(values)
-    return pos, codes, [str(u) for u in uniques]
-
-
-def _add_dates(evidence: DateEvidence, value: str, n: int) -> None:
-    """``n`` cells of ``value`` (DateEvidence counts one value per call)."""
-    if not value.lstrip()[:1].isdigit():  # no date form starts otherwise
-        evidence.non_null += n
-        return
-    before = (evidence.dates, evidence.non_null, evidence.day_first, evidence.month_first)
-    evidence.add(value)
-    after = (evidence.dates, evidence.non_null, evidence.day_first, evidence.month_first)
-    d = [(a - b) * (n - 1) for a, b in zip(after, before, strict=True)]
-    evidence.dates += d[0]
-    evidence.non_null += d[1]
-    evidence.day_first += d[2]
-    evidence.month_first += d[3]
 
 
 @dataclass
@@ -98,22 +79,21 @@ class StandardizationObserver:
         }
 
     def consume(self, batch: CleanBatch) -> None:
-        dates = self.params.date_standardization
         for c, st in self.columns.items():
-            pos, codes, uniques = _factorize(batch.frame[c])
-            if not len(pos):
+            f = factorize(batch.frame[c])
+            if not len(f.pos):
                 continue
-            counts = np.bincount(codes, minlength=len(uniques)).tolist()
-            st.non_null += len(pos)
+            uniques = f.values()
+            st.non_null += len(f.pos)
             st.distinct.update(uniques)
-            for u, n in zip(uniques, counts, strict=True):
-                if has_whitespace_issue(u):
-                    st.whitespace_issues += n
-                    st.spellings.add(self.ws.whitespace(u), n)
-                else:
-                    st.spellings.add(u, n)
-                if dates:
-                    _add_dates(st.dates, u, n)
+            issue = whitespace_issue(f.uniques)
+            st.whitespace_issues += int(f.counts[issue].sum())
+            spellings = list(uniques)
+            for k in np.flatnonzero(issue).tolist():
+                spellings[k] = self.ws.whitespace(uniques[k])
+            st.spellings.add_many(spellings, f.counts.tolist())
+            if self.params.date_standardization:
+                add_dates(st.dates, f.uniques, uniques, f.counts)
 
 
 @dataclass(frozen=True)
@@ -155,10 +135,10 @@ class StandardizationPlan:
 
 
 def _changes(
-    column: str, rows: np.ndarray, codes: np.ndarray, outcomes: Sequence[Outcome]
+    column: str, rows: np.ndarray, codes: np.ndarray, outcomes: Mapping[int, Outcome]
 ) -> list[Change]:
     by_rule: dict[str, dict[int, tuple[str, str]]] = {}
-    for k, o in enumerate(outcomes):
+    for k, o in outcomes.items():
         for rule, before, after in o.steps:
             by_rule.setdefault(rule, {})[k] = (before, after)
     out = []
@@ -171,11 +151,11 @@ def _changes(
 
 
 def _examples(
-    rep: ColumnReport, rows: np.ndarray, codes: np.ndarray, outcomes: Sequence[Outcome]
+    rep: ColumnReport, rows: np.ndarray, codes: np.ndarray, outcomes: Mapping[int, Outcome]
 ) -> None:
     kinds = {
         k: (["changed"] if o.changed else []) + list(o.notes)
-        for k, o in enumerate(outcomes)
+        for k, o in outcomes.items()
         if o.changed or o.notes
     }
     wanted = [k for k, ks in kinds.items() if any(rep.room(x) for x in ks)]
@@ -199,27 +179,30 @@ class StandardizationApplier(StatelessApplier):
         frame = batch.frame.copy()
         changes: list[Change] = []
         for c, steps in self.plan.steps.items():
-            pos, codes, uniques = _factorize(frame[c])
-            if not len(pos):
+            f = factorize(frame[c])
+            if not len(f.pos):
                 continue
-            outcomes = [steps.run(u) for u in uniques]
-            counts = np.bincount(codes, minlength=len(uniques)).tolist()
+            uniques = f.values()
+            # only the values the steps may change are run (the others stay)
+            slow = np.flatnonzero(needs_steps(steps, f.uniques)).tolist()
+            outcomes = {k: steps.run(uniques[k]) for k in slow}
+            finals = list(uniques)
+            for k, o in outcomes.items():
+                finals[k] = o.final
             rep = self.report.columns[c]
-            rep.distinct.update(list(dict.fromkeys(o.final for o in outcomes)))
-            for o, n in zip(outcomes, counts, strict=True):
+            rep.distinct.update(list(dict.fromkeys(finals)))
+            for k, o in outcomes.items():
+                n = int(f.counts[k])
                 rep.whitespace_issues += n if o.whitespace_issue else 0
                 rep.changed += n if o.changed else 0
                 for note in o.notes:
                     rep.notes[note] += n
-            rows = batch.row_index[pos]
-            _examples(rep, rows, codes, outcomes)
-            if not any(o.changed for o in outcomes):
+            rows = batch.row_index[f.pos]
+            _examples(rep, rows, f.codes, outcomes)
+            if not any(o.changed for o in outcomes.values()):
                 continue
-            changes += _changes(c, rows, codes, outcomes)
-            finals = np.array([o.final for o in outcomes], dtype=object)
-            values = frame[c].to_numpy(dtype=object).copy()
-            values[pos] = finals[codes]
-            frame[c] = pd.array(values, dtype="string")
+            changes += _changes(c, rows, f.codes, outcomes)
+            frame[c] = f.rewrite(finals)
         return BatchResult(CleanBatch(frame, batch.row_index), tuple(changes))
 
     def flush(self) -> BatchResult | None:

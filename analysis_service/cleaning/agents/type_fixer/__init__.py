@@ -26,10 +26,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis_service.agents.base import AgentOutput
+from analysis_service.cleaning.agents.type_fixer.columnar import CODE, classify, factorize
 from analysis_service.cleaning.agents.type_fixer.evidence import TypeObserver
-from analysis_service.cleaning.agents.type_fixer.inference import Cls, Reader, fast_numbers
+from analysis_service.cleaning.agents.type_fixer.inference import (
+    Cls,
+    Reader,
+    fast_numbers,
+    text_array,
+)
 from analysis_service.cleaning.agents.type_fixer.output import build_output
 from analysis_service.cleaning.agents.type_fixer.params import TypeFixerParams
 from analysis_service.cleaning.agents.type_fixer.plan import ColumnPlan, TypePlan, plan_columns
@@ -69,26 +77,50 @@ class _Applier(StatelessApplier):
             positions = positions[slow]  # fast values are already canonical
             mask = np.zeros(len(values), dtype=bool)
             mask[positions] = True
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object)[mask])
-        uniques = [str(u) for u in uniques.tolist()]
+        f = factorize(text_array(values).filter(pa.array(mask)))
+        texts, fails = self._readings(col, f.uniques, f.texts)
+        pairs = zip(texts, f.texts, strict=True)
+        changed_u = np.array([t is not None and t != u for t, u in pairs], dtype=bool)
+        changed = changed_u[f.codes]
+        after = [str(texts[c]) for c in f.codes[changed]]
+        return positions[changed], after, positions[fails[f.codes]]
+
+    def _readings(
+        self, col: ColumnPlan, uniques: pa.Array, values: list[str]
+    ) -> tuple[list[str | None], np.ndarray]:
+        """Per distinct value: its text as the column's type (None: it does
+        not convert) and whether it fails. Text and numbers are settled
+        vectorised (:mod:`.columnar`); only the rest is read one by one."""
+        target = col.target or ""
+        tiers = classify(uniques)
+        texts: list[str | None] = [None] * len(values)
+        fails = tiers.text.copy()  # text is never a value of a type
+        read = tiers.slow.copy()
+        if target == "float":
+            for k in np.flatnonzero(tiers.number).tolist():
+                texts[k] = values[k]  # a plain number is its own float text
+        elif target == "integer":
+            read |= tiers.number & (tiers.cls != CODE[Cls.FLOAT])
+            fails |= tiers.number & (tiers.cls == CODE[Cls.FLOAT])
+        else:
+            fails |= tiers.number
+        if target == "datetime":
+            for k in np.flatnonzero(tiers.date).tolist():
+                texts[k] = values[k]  # a canonical date is its own text
+        else:
+            fails |= tiers.date
         reader = self.readers[col.name]
-        texts: list[str | None] = []
-        fails: list[bool] = []
-        for unique in uniques:
-            reading = reader(unique)
+        for k in np.flatnonzero(read).tolist():
+            reading = reader(values[k])
             text = (
                 None
                 if reading.grouped and not col.grouping
                 else reading.canonical(target, col.order)
             )
             undecided = target == "datetime" and reading.cls is Cls.DATE_DM and col.order is None
-            texts.append(text)
-            fails.append(text is None and not undecided and reading.cls is not Cls.NA)
-        pairs = zip(texts, uniques, strict=True)
-        changed_u = np.array([t is not None and t != u for t, u in pairs], dtype=bool)
-        changed = changed_u[codes]
-        after = [str(texts[c]) for c in codes[changed]]
-        return positions[changed], after, positions[np.array(fails, dtype=bool)[codes]]
+            texts[k] = text
+            fails[k] = text is None and not undecided and reading.cls is not Cls.NA
+        return texts, fails
 
     def apply(self, batch: CleanBatch) -> BatchResult:
         frame = batch.frame.copy()
@@ -113,10 +145,12 @@ class _Applier(StatelessApplier):
             if not len(positions):
                 continue
             texts = [a for a, k in zip(after, keep.tolist(), strict=True) if k]
-            current = frame[col.name].to_numpy(dtype=object).copy()
-            before = [str(current[p]) for p in positions]
-            current[positions] = texts
-            frame[col.name] = pd.array(current, dtype="string")
+            current = text_array(frame[col.name])
+            before = [str(v) for v in current.take(pa.array(positions)).to_pylist()]
+            where = np.zeros(len(current), dtype=bool)
+            where[positions] = True
+            new = pc.replace_with_mask(current, pa.array(where), pa.array(texts, type=current.type))
+            frame[col.name] = pd.array(new, dtype="string")
             changes.append(
                 Change(
                     RULE_CONVERT[col.target or ""],

@@ -7,10 +7,12 @@ the first :data:`SAMPLES` values, the first :data:`EXAMPLES` (row, value)
 pairs per key (at most 10 keys), at most ``CATEGORY_MAX_DISTINCT + 1``
 distinct values and a memo of 256 readings: about 150 KB at most.
 Time per row: canonical integers and decimals of up to 15 digits are
-counted vectorised (pyarrow regex over the batch); every other value is
-read once per distinct value of a batch (memoised across batches), a few
-microseconds each in CPython. The applier does the same, so a column of
-plain numbers costs little in both passes.
+counted vectorised (pyarrow regex over the batch); the other values are
+factorised per batch and their distinct values sorted by the tiers of
+:mod:`.columnar` (text, plain numbers, canonical dates: read vectorised);
+only the rest is read in Python, once per distinct value of a batch
+(memoised across batches), a few microseconds each. The applier does the
+same, so a column of numbers, dates or text costs little in both passes.
 """
 
 from __future__ import annotations
@@ -22,13 +24,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from analysis_service.cleaning.agents.type_fixer.columnar import (
+    CLASSES,
+    CODE,
+    classify,
+    factorize,
+)
 from analysis_service.cleaning.agents.type_fixer.inference import (
     FAST_LONG,
     Cls,
     Reader,
-    Reading,
     fast_numbers,
+    text_array,
 )
 from analysis_service.cleaning.agents.type_fixer.rules import (
     CATEGORY_MAX_DISTINCT,
@@ -47,8 +57,19 @@ _TARGETS_OF = {
     Cls.DATE: ("datetime",),
 }
 
+#: Every target, in the order _TARGETS_OF lists them.
+_TARGET_ORDER = ("integer", "float", "boolean", "datetime")
+
 #: (class, written with thousands separators)
 Key = tuple[Cls, bool]
+
+
+def _key(code: int) -> Key:
+    return CLASSES[code // 2], bool(code % 2)
+
+
+def _key_code(key: Key) -> int:
+    return CODE[key[0]] * 2 + int(key[1])
 
 
 @dataclass
@@ -84,25 +105,6 @@ class ColumnEvidence:
         """Distinct values (None: more than the category bound)."""
         return None if self.distinct_overflow else len(self.distinct)
 
-    def _record(self, value: str, r: Reading, n: int) -> None:
-        self.counts[(r.cls, r.grouped)] += n
-        self.code_like += n * r.code_like
-        self.long_plain += n * r.long_plain
-        self.imprecise += n * r.imprecise
-        if r.cls in (Cls.DATE, Cls.DATE_DM):
-            one = DateEvidence()
-            one.add(r.date_part)
-            self.dates.non_null += n
-            self.dates.dates += n * one.dates
-            self.dates.day_first += n * one.day_first
-            self.dates.month_first += n * one.month_first
-        if r.grouped or r.cls is Cls.DATE_DM:
-            return  # these always change when converted
-        for target in _TARGETS_OF.get(r.cls, ()):
-            text = r.canonical(target, None)
-            if text is not None and text != value:
-                self.differs[target] += n
-
     def consume(self, values: pd.Series, rows: npt.NDArray[np.int64]) -> None:
         mask = values.notna().to_numpy(dtype=bool)
         if not mask.any():
@@ -119,22 +121,57 @@ class ColumnEvidence:
             if fast.any():
                 self._fast(cls, fast, series, rows)
         slow = ~(ints | floats)
-        if not slow.any():
-            return
-        present = series.to_numpy(dtype=object)[slow]
-        rows = rows[slow]
-        codes, uniques = pd.factorize(present)
-        counts = np.bincount(codes, minlength=len(uniques))
-        keys: list[Key] = []
-        for k, unique in enumerate(uniques.tolist()):
-            r = self.reader(str(unique))
-            keys.append((r.cls, r.grouped))
-            self._record(str(unique), r, int(counts[k]))
-        key_ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
-        per_value = np.array([key_ids[k] for k in keys], dtype=np.int64)[codes]
-        for key, i in key_ids.items():
-            where = np.flatnonzero(per_value == i)[:EXAMPLES]
-            self._examples(key, [(int(rows[p]), str(present[p])) for p in where])
+        if slow.any():
+            self._slow(text_array(series).filter(pa.array(slow)), rows[slow])
+
+    def _slow(self, present: pa.Array, rows: npt.NDArray[np.int64]) -> None:
+        """The values the fast patterns leave, per distinct value: the
+        text and number tiers of :mod:`.columnar` vectorised, the rest read."""
+        f = factorize(present)
+        tiers = classify(f.uniques)
+        m = len(f.texts)
+        cls, grouped = tiers.cls.copy(), np.zeros(m, dtype=bool)
+        code_like, long_plain = tiers.code_like.copy(), tiers.long_plain.copy()
+        imprecise = tiers.imprecise.copy()
+        differs = {t: np.zeros(m, dtype=bool) for t in _TARGET_ORDER}
+        differs["integer"] |= tiers.int_differs
+        dates = np.zeros((m, 4), dtype=np.int64)  # non_null, dates, day_first, month_first
+        dates[tiers.date] = (1, 1, 0, 0)  # year first: a date, no day/month evidence
+        for k in np.flatnonzero(tiers.slow).tolist():
+            value = f.texts[k]
+            r = self.reader(value)
+            cls[k], grouped[k] = CODE[r.cls], r.grouped
+            code_like[k], long_plain[k], imprecise[k] = r.code_like, r.long_plain, r.imprecise
+            if r.cls in (Cls.DATE, Cls.DATE_DM):
+                one = DateEvidence()
+                one.add(r.date_part)
+                dates[k] = (1, one.dates, one.day_first, one.month_first)
+            if r.grouped or r.cls is Cls.DATE_DM:
+                continue  # these always change when converted
+            for target in _TARGETS_OF.get(r.cls, ()):
+                text = r.canonical(target, None)
+                differs[target][k] = text is not None and text != value
+        n = f.counts
+        key_codes = cls * 2 + grouped
+        found, first = np.unique(key_codes, return_index=True)
+        keys = [_key(int(c)) for c in found[np.argsort(first)]]  # first appearance first
+        for key in keys:
+            self.counts[key] += int(n[key_codes == _key_code(key)].sum())
+        self.code_like += int(n[code_like].sum())
+        self.long_plain += int(n[long_plain].sum())
+        self.imprecise += int(n[imprecise].sum())
+        d = (dates * n[:, None]).sum(axis=0).tolist()
+        self.dates.non_null += d[0]
+        self.dates.dates += d[1]
+        self.dates.day_first += d[2]
+        self.dates.month_first += d[3]
+        firsts = [(int(np.argmax(w)), i, t) for i, (t, w) in enumerate(differs.items()) if w.any()]
+        for _, _, target in sorted(firsts):  # as value by value: first differing value first
+            self.differs[target] += int(n[differs[target]].sum())
+        per_cell = key_codes[f.codes]
+        for key in keys:
+            where = np.flatnonzero(per_cell == _key_code(key))[:EXAMPLES]
+            self._examples(key, [(int(rows[p]), f.texts[f.codes[p]]) for p in where])
 
     def _fast(
         self,
@@ -159,8 +196,8 @@ class ColumnEvidence:
         del listed[EXAMPLES:]
 
     def _distinct(self, series: pd.Series) -> None:
-        uniques = pd.unique(series.to_numpy(dtype=object))
-        self.distinct.update(str(u) for u in uniques[: CATEGORY_MAX_DISTINCT + 1].tolist())
+        uniques = pc.unique(text_array(series))
+        self.distinct.update(uniques[: CATEGORY_MAX_DISTINCT + 1].to_pylist())
         if len(self.distinct) > CATEGORY_MAX_DISTINCT:
             self.distinct_overflow = True
             self.distinct.clear()

@@ -51,6 +51,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis_service.cleaning.dates import standardize_date
 from analysis_service.domain.sources import NA_TOKENS
@@ -93,13 +95,31 @@ FAST_FLOAT_DIGITS = 15
 FAST_LONG = r"-?[0-9]{4}"
 
 
+def text_array(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow array (nulls kept)."""
+    arr = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
+    if arr is None:
+        objs = values.to_numpy(dtype=object)
+        arr = pa.array([None if pd.isna(v) else str(v) for v in objs], type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _full(arr: pa.Array, pattern: str) -> npt.NDArray[np.bool_]:
+    found = pc.fill_null(pc.match_substring_regex(arr, f"^(?:{pattern})$"), False)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def fast_numbers(values: pd.Series) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """(fast INT, fast FLOAT) masks of a batch of non-null text values."""
-    text = values.str
-    ints = text.fullmatch(FAST_INT).to_numpy(dtype=bool, na_value=False)
-    floats = text.fullmatch(FAST_FLOAT).to_numpy(dtype=bool, na_value=False)
+    arr = text_array(values)
+    ints = _full(arr, FAST_INT)
+    floats = _full(arr, FAST_FLOAT)
     if floats.any():
-        floats &= text.count(r"[0-9]").to_numpy(dtype=np.int64, na_value=0) <= FAST_FLOAT_DIGITS
+        # a fast float is ASCII: its digits are its bytes but "." and a "-"
+        digits = pc.subtract(pc.binary_length(arr), 1).to_numpy(zero_copy_only=False)
+        negative = pc.fill_null(pc.starts_with(arr, "-"), False).to_numpy(zero_copy_only=False)
+        digits = np.where(negative, digits - 1, digits)
+        floats &= digits <= FAST_FLOAT_DIGITS
     return ints, floats
 
 
