@@ -72,7 +72,8 @@ def _timed(batches: Iterable[Any], passes: list[float]) -> Iterator[Any]:
     passes.append(time.perf_counter() - began)
 
 
-def run_ours(path: Path, agents: Sequence[str]) -> dict[str, Any]:
+def run_ours(path: Path, agents: Sequence[str], work_dir: Path | None = None) -> dict[str, Any]:
+    """The tool on ``path``; its outputs are left in ``work_dir`` when given."""
     from analysis_service.cleaning.runner import CleanRequest, run_clean_agents
     from analysis_service.cleaning.source import TableSource, file_chunks
     from dqcommon.tools.clean_tool import CLEAN_TOOL
@@ -89,7 +90,7 @@ def run_ours(path: Path, agents: Sequence[str]) -> dict[str, Any]:
         return columns, _timed(batches, pass_seconds)
 
     with tempfile.TemporaryDirectory(prefix="clean-bench-") as tmp:
-        run = run_clean_agents(timed_source, requests, work_dir=Path(tmp))
+        run = run_clean_agents(timed_source, requests, work_dir=work_dir or Path(tmp))
         out_mb = (run.cleaned_csv.stat().st_size + run.quarantine_csv.stat().st_size) / 1e6
     chain = run.chain
     return {
@@ -99,6 +100,7 @@ def run_ours(path: Path, agents: Sequence[str]) -> dict[str, Any]:
         "rows_cleaned": chain.rows_cleaned,
         "rows_quarantined": chain.rows_quarantined,
         "removed_by_agent": {a: t.rows_removed for a, t in chain.tallies.items()},
+        "cells_by_agent": {a: t.cells_changed for a, t in chain.tallies.items()},
         "cells_changed": sum(t.cells_changed for t in chain.tallies.values()),
         "passes": chain.passes,
         "pass_seconds": pass_seconds,
