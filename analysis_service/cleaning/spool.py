@@ -67,7 +67,9 @@ class BatchSpool:
     def batches(self) -> Iterator[CleanBatch]:
         """The spooled batches (after :meth:`close`)."""
         self.close()
-        with pa.memory_map(str(self.path)) as source:
+        # Read, not memory-mapped: a mapped file's pages count as the
+        # process's resident memory and would grow with the file.
+        with pa.OSFile(str(self.path), "rb") as source:
             reader = pa.ipc.open_file(source)
             for i in range(reader.num_record_batches):
                 rb = reader.get_batch(i)
