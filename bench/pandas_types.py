@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from analysis_service.domain.sources import NA_TOKENS
@@ -49,7 +48,10 @@ def date_parts(t: pd.Series) -> pd.DataFrame:
     dm = cand.str.extract(f"^{_DM}$").reindex(t.index)
     dm_ok = dm[0].notna() & (dm[1] == dm[3])
     out = pd.DataFrame(index=t.index)
-    out["kind"] = np.where(iso[0].notna(), "iso", np.where(dm_ok, "dm", None))
+    kind = pd.Series(None, index=t.index, dtype=object)
+    kind[dm_ok] = "dm"
+    kind[iso[0].notna()] = "iso"
+    out["kind"] = kind
     out["a"] = pd.to_numeric(iso[1].fillna(dm[0].where(dm_ok)))
     out["b"] = pd.to_numeric(iso[2].fillna(dm[2].where(dm_ok)))
     out["year"] = pd.to_numeric(iso[0].fillna(dm[4].where(dm_ok)))
