@@ -5,6 +5,8 @@ Usage::
     .venv/bin/python -m bench.clean_bench              # 1M and 4M generated rows
     .venv/bin/python -m bench.clean_bench --rows 100000 --cases ours,pandas
     .venv/bin/python -m bench.clean_bench --profile    # cProfile of ours, 1st size
+    .venv/bin/python -m bench.clean_bench --large-timeout 1800   # cap the 4x cases
+    .venv/bin/python -m bench.clean_bench --merge a.json b.json  # runs made apart
 
 The files are bench/dirty_data's (bench/profile_bench's generator, dirtied
 block by block, cached in bench/data/). Every case runs in its own
@@ -175,6 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--large-cases", default="pandas,ours", help="cases on the 2nd file")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per case")
+    parser.add_argument(
+        "--large-timeout",
+        type=float,
+        help="seconds per case on the 2nd file (default --timeout): a case cut there is "
+        "recorded as not finished",
+    )
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        help="write --output from the results of earlier runs (their JSON files), in order",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--profile", action="store_true", help="cProfile ours on the 1st file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -183,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         _child(args.child, args.csv)
         return 0
+    if args.merge:
+        return _merge(args.merge, args.output)
 
     plan = [(args.rows, c) for c in args.cases.split(",") if c]
     if args.scale > 1:
@@ -215,13 +231,26 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     for rows, case in plan:
         print(f"running {case} on {files[rows].name} ...", flush=True)
-        row = _run_case(case, files[rows], args.timeout)
+        large = rows != args.rows
+        timeout = args.large_timeout if large and args.large_timeout else args.timeout
+        row = _run_case(case, files[rows], timeout)
         row["generated_rows"] = rows
         results.append(row)
         print("  " + (_line(row) if "wall_s" in row else row["error"][-300:]), flush=True)
         args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         args.output.with_suffix(".md").write_text(_markdown(document), encoding="utf-8")
     print(f"written to {args.output} and {args.output.with_suffix('.md')}")
+    return 0
+
+
+def _merge(paths: Sequence[Path], output: Path) -> int:
+    """One results file from several runs' (e.g. the 4x ours run apart)."""
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    merged = {**documents[0], "results": [r for d in documents for r in d["results"]]}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    output.with_suffix(".md").write_text(_markdown(merged), encoding="utf-8")
+    print(f"written to {output} and {output.with_suffix('.md')}")
     return 0
 
 
@@ -240,13 +269,14 @@ def _markdown(document: dict[str, Any]) -> str:
         f"agents registered: {', '.join(document['registered_agents'])}",
         "",
         "| file MB | rows | case | agents | wall s | CPU s | MB/s | MB per CPU s | peak RSS MB "
-        "| passes | s per pass | cleaned | quarantined |",
+        "| passes | 1st pass s | cleaned | quarantined |",
         "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for row in document["results"]:
         if "wall_s" not in row:
             lines.append(
-                f"| {row['file_mb']:.1f} | | {row['case']} | {row['error'][:80]} | | | | | | | | |"
+                f"| {row['file_mb']:.1f} | | {row['case']} | not finished: {row['error'][:80]} "
+                "| | | | | | | | | |"
             )
             continue
         per_pass = ", ".join(f"{s:.1f}" for s in row.get("pass_seconds", []))
