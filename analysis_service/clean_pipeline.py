@@ -1,6 +1,6 @@
-"""clean-my-data, end to end: the chain over the primary re-read from
-StorageService pass by pass, then the four outputs written back through
-StorageService's write stream:
+"""clean-my-data, end to end: the chain over the primary (fetched from
+StorageService once and spooled locally, see cleaning/chain.py), then the
+four outputs written back through StorageService's write stream:
 
 * the cleaned CSV ``<stem>_cleaned_<UTC YYYYMMDD_HHMMSS>.csv`` (type
   ``cleaned_data``), in the input's CSV dialect, encoded as UTF-8;
@@ -38,20 +38,19 @@ from analysis_service.domain.sources import TableBatch
 from analysis_service.job import (
     Event,
     Job,
-    Output,
     PipelineConfig,
     ProgressReporter,
     Result,
     Storage,
+    all_agents_failed,
     finished,
     input_error,
     overrides,
     source_options,
+    store_output,
 )
 from analysis_service.report import build_report, json_bytes, write_workbook
-from dataquality.storage.v1 import storage_service_pb2 as storage_pb
 from dqcommon.errors import ServiceError
-from dqcommon.naming import output_object_name
 from dqcommon.tools import Catalog, ToolDef
 
 log = logging.getLogger(__name__)
@@ -158,15 +157,9 @@ def run_clean_job(
         if cancelled():
             raise AnalysisCancelled()
         outcomes = tuple(finished(o) for o in run.outputs)
-        if not any(o.succeeded for o in outcomes):
-            first = outcomes[0]
-            raise ServiceError(
-                grpc.StatusCode.FAILED_PRECONDITION,
-                "ALL_AGENTS_FAILED",
-                f"No agent succeeded; {first.agent_id} failed with {first.error_code}: "
-                f"{first.error_message}",
-                metadata={"agents": ",".join(o.agent_id for o in outcomes)},
-            )
+        failure = all_agents_failed(outcomes)
+        if failure is not None:
+            raise failure
         for index, outcome in enumerate(outcomes, start=1):
             emit(outcome)
             reporter.force(
@@ -242,22 +235,17 @@ def run_clean_job(
         reporter.force(_RENDER_END, "uploading_results", "", completed=total)
         outputs = []
         for path, name, fmt, mime, kind, description in files_out:
-            ref = storage_pb.ObjectRef(
-                user_id=job.user_id,
-                task_id=job.task_id,
-                area=storage_pb.ObjectRef.AREA_OUTPUTS,
-                name=output_object_name(job.attempt, name),
-            )
-            stored = storage.write_file(ref, path, mime, cancelled=cancelled)
             outputs.append(
-                Output(
-                    ref=ref,
+                store_output(
+                    storage,
+                    job,
+                    path,
                     filename=name,
-                    type=kind,
-                    format=fmt,
-                    mime_type=mime,
-                    size_bytes=stored.size_bytes,
+                    kind=kind,
+                    fmt=fmt,
+                    mime=mime,
                     description=description,
+                    cancelled=cancelled,
                 )
             )
             if cancelled():

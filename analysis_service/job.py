@@ -20,6 +20,7 @@ from analysis_service.domain.errors import InputError, TooManyColumnsError
 from analysis_service.domain.sources import FORMATS, ReaderLimits, SourceOptions
 from dataquality.storage.v1 import storage_service_pb2 as storage_pb
 from dqcommon.errors import ServiceError
+from dqcommon.naming import output_object_name
 from dqcommon.tools import FILE_OPTIONS_KEY, Catalog, ToolDef
 
 
@@ -221,3 +222,49 @@ class ProgressReporter:
                 agents_completed=completed,
             )
         )
+
+
+def all_agents_failed(outcomes: Sequence[AgentFinished]) -> ServiceError | None:
+    """ALL_AGENTS_FAILED naming the first real failure, or None if one succeeded."""
+    if any(o.succeeded for o in outcomes):
+        return None
+    first = next((o for o in outcomes if not o.skipped), outcomes[0])
+    return ServiceError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "ALL_AGENTS_FAILED",
+        f"No agent succeeded; {first.agent_id} failed with {first.error_code}: "
+        f"{first.error_message}",
+        metadata={"agents": ",".join(o.agent_id for o in outcomes)},
+    )
+
+
+def store_output(
+    storage: Storage,
+    job: Job,
+    path: Path,
+    *,
+    filename: str,
+    kind: str,
+    fmt: str,
+    mime: str,
+    description: str,
+    cancelled: Callable[[], bool],
+) -> Output:
+    """Writes one local file to the task's outputs (this attempt's name)
+    through StorageService's write stream."""
+    ref = storage_pb.ObjectRef(
+        user_id=job.user_id,
+        task_id=job.task_id,
+        area=storage_pb.ObjectRef.AREA_OUTPUTS,
+        name=output_object_name(job.attempt, filename),
+    )
+    stored = storage.write_file(ref, path, mime, cancelled=cancelled)
+    return Output(
+        ref=ref,
+        filename=filename,
+        type=kind,
+        format=fmt,
+        mime_type=mime,
+        size_bytes=stored.size_bytes,
+        description=description,
+    )

@@ -34,16 +34,16 @@ from analysis_service.job import (
     ProgressReporter,
     Result,
     Storage,
+    all_agents_failed,
     declared_order,
     finished,
     input_error,
     overrides,
     source_options,
+    store_output,
 )
 from analysis_service.report import build_report, json_bytes, write_workbook
-from dataquality.storage.v1 import storage_service_pb2 as storage_pb
 from dqcommon.errors import ServiceError
-from dqcommon.naming import output_object_name
 from dqcommon.tools import Catalog
 
 __all__ = [
@@ -160,15 +160,9 @@ def run_job(
             outcome.agent_id,
             completed=index,
         )
-    if not any(o.succeeded for o in outcomes):
-        first = next((o for o in outcomes if not o.skipped), outcomes[0])
-        raise ServiceError(
-            grpc.StatusCode.FAILED_PRECONDITION,
-            "ALL_AGENTS_FAILED",
-            f"No agent succeeded; {first.agent_id} failed with {first.error_code}: "
-            f"{first.error_message}",
-            metadata={"agents": ",".join(o.agent_id for o in outcomes)},
-        )
+    failure = all_agents_failed(outcomes)
+    if failure is not None:
+        raise failure
 
     reporter.force(_AGENTS_END, "rendering", "", completed=total)
     files = {
@@ -198,22 +192,17 @@ def run_job(
             (xlsx_path, "xlsx", XLSX_MIME, f"{tool.name} - Complete Analysis Report (Excel)"),
             (json_path, "json", "application/json", f"{tool.name} - JSON Report"),
         ):
-            ref = storage_pb.ObjectRef(
-                user_id=job.user_id,
-                task_id=job.task_id,
-                area=storage_pb.ObjectRef.AREA_OUTPUTS,
-                name=output_object_name(job.attempt, path.name),
-            )
-            stored = storage.write_file(ref, path, mime, cancelled=cancelled)
             outputs.append(
-                Output(
-                    ref=ref,
+                store_output(
+                    storage,
+                    job,
+                    path,
                     filename=path.name,
-                    type="report",
-                    format=fmt,
-                    mime_type=mime,
-                    size_bytes=stored.size_bytes,
+                    kind="report",
+                    fmt=fmt,
+                    mime=mime,
                     description=description,
+                    cancelled=cancelled,
                 )
             )
             if cancelled():

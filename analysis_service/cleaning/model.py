@@ -3,7 +3,8 @@
 Layout (decision of branch issue-8-chain)
     analysis_service/cleaning/model.py      this interface (stable)
     analysis_service/cleaning/chain.py      the chain runner (passes, sinks, accounting)
-    analysis_service/cleaning/outputs.py    cleaned / quarantine CSV writers, manifest
+    analysis_service/cleaning/spool.py      the passes' local Arrow spools, removal logs
+    analysis_service/cleaning/runner.py     the use case: chain, then every agent's result
     analysis_service/cleaning/registry.py   agent id -> CleaningAgent instance
     analysis_service/cleaning/agents/<agent_id with _>/
         __init__.py   the agent class (a CleaningAgent subclass)
@@ -25,10 +26,10 @@ Rows and row numbers
 A data-changing agent (``kind = AgentKind.TRANSFORM``), as the chain calls it
     1. ``params = agent.parse_params(raw)`` (typed; catalog-validated before).
     2. Statistics pass over ITS OWN input: ``obs = agent.observer(params,
-       columns)``; when not None the chain re-streams the file from
-       StorageService, applies the earlier agents' appliers on the fly and
-       feeds ``obs.consume(batch)`` every batch of this agent's input, in
-       file order. ``obs`` must stay bounded in memory (sketches, counters,
+       columns)``; when not None the chain reads the previous agent's
+       spooled output (the input itself for the first agent) and feeds
+       ``obs.consume(batch)`` every batch of this agent's input, in file
+       order. ``obs`` must stay bounded in memory (sketches, counters,
        bounded samples, row hashes of fixed size; say in the README what it
        costs per row).
     3. ``plan = agent.plan(params, columns, obs)``: everything ``apply``
@@ -36,9 +37,10 @@ A data-changing agent (``kind = AgentKind.TRANSFORM``), as the chain calls it
        types, fences, imputation values, which duplicate rows go and who
        survives ...). ``agent.output_columns(plan, columns)`` says which
        columns leave this agent (default: unchanged; drop_column removes).
-    4. Every later pass (the later agents' statistics passes, the preview
-       pass, the writing pass) calls ``app = agent.applier(plan)`` ONCE per
-       pass, then ``app.apply(batch)`` for every batch in file order, then
+    4. Every pass that applies the agent (its own application pass, whose
+       output is the next agent's input, and the preview pass) calls
+       ``app = agent.applier(plan)`` ONCE per pass, then
+       ``app.apply(batch)`` for every batch in file order, then
        ``app.flush()`` at the end. An applier may carry state across the
        batches of ONE pass (forward fill's last value) and may hold rows
        back (backward fill) as long as it is bounded and eventually returns
@@ -55,7 +57,7 @@ A data-changing agent (``kind = AgentKind.TRANSFORM``), as the chain calls it
        A cell becomes null only when the agent's parameters asked for it.
     5. ``agent.finalize(ctx)`` with a :class:`CleanContext` (params,
        overrides, plan, observer, the chain's :class:`AgentTally` of what
-       apply really did in the WRITING pass, the published results of
+       apply really did in its application pass, the published results of
        earlier agents) builds the :class:`~analysis_service.agents.base.AgentOutput`
        (summary_metrics, data per §6, findings in the shared vocabulary of
        analysis_service/findings). A result's ``cleaned_file`` is not put in
@@ -76,9 +78,12 @@ The chain runner contract (cleaning/chain.py)
     * Agents run in the tool's declared order (clean_tool.py), whatever the
       request's order; an agent listed twice runs once. The report says
       which order ran (``metadata.agents_executed``).
-    * Passes: one statistics pass per transform that has an observer (its
-      input = the source re-read with the earlier appliers), one preview
-      pass when the previewer is selected, one writing pass. Memory is
+    * Passes: the source is read once and spooled (feeding the first
+      agent's statistics); each agent is then applied once to the previous
+      agent's spooled output, its kept rows spooled for (and observed by)
+      the next agent, the last agent's rows written to the cleaned CSV; a
+      counting pass of all agents over the spooled input when the previewer
+      is selected; the quarantine CSV from the spooled originals. Memory is
       bounded by the batch size, the observers and the appliers' buffers,
       never by the file.
     * Accounting: rows_in = rows_cleaned + rows_quarantined, checked at the
