@@ -62,12 +62,21 @@ class Group:
 
     @classmethod
     def load(cls, blob: str) -> Group:
+        """A group from :meth:`dump`, or from :func:`_dump_single` (a group
+        of one row stored as ``[row_index, packed]``)."""
         d = json.loads(blob)
+        if len(d) == 2:
+            packed = d[1] if isinstance(d[1], str) else tuple(d[1])
+            return _group((d[0], packed))
         return cls(d[0], d[1], d[2], d[3], d[4], set(d[5]), bool(d[6]), d[7])
 
 
 #: A group of one row as the in-memory index keeps it: (row_index, packed values).
 _Single = tuple[int, Packed]
+
+
+def _dump_single(entry: _Single) -> str:
+    return json.dumps(entry)
 
 
 def _group(entry: Group | _Single) -> Group:
@@ -113,26 +122,38 @@ class KeyIndex:
         for the caller to add one by one (as members of existing groups)."""
         rest: list[int] = []
         mem = self._mem
-        if self._db is None and len(mem) + len(keys) <= self.memory_limit:  # no spill here
+        if self._db is None and len(mem) + len(keys) > self.memory_limit:
+            self._spill()  # this batch might not fit: the index goes to disk now
+        if self._db is None:
             for p, k in enumerate(keys):
                 if k in mem:
                     rest.append(p)
                 else:
                     mem[k] = (row_index[p], rows[p])
             return rest
-        for p, (k, ri, values) in enumerate(zip(keys, row_index, rows, strict=True)):
-            if self._db is not None:
-                if self.get(k) is None:
-                    self.put(k, _group((ri, values)))
-                else:
-                    rest.append(p)
-            elif k in mem:
+        known = self._stored(keys)
+        fresh: list[tuple[bytes, str]] = []
+        for p, k in enumerate(keys):
+            if k in known:
                 rest.append(p)
             else:
-                mem[k] = (ri, values)
-                if len(mem) > self.memory_limit:
-                    self._spill()
+                known.add(k)
+                fresh.append((k, _dump_single((row_index[p], rows[p]))))
+        self._db.executemany("INSERT INTO idx (k, n, g) VALUES (?, 1, ?)", fresh)
         return rest
+
+    def _stored(self, keys: Sequence[bytes]) -> set[bytes]:
+        """Which of ``keys`` the on-disk index holds (one ``IN (...)`` query
+        per ``_QUERY_KEYS`` distinct keys)."""
+        assert self._db is not None
+        wanted = list(set(keys))
+        found: set[bytes] = set()
+        for at in range(0, len(wanted), _QUERY_KEYS):
+            chunk = wanted[at : at + _QUERY_KEYS]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT k FROM idx WHERE k IN ({marks})"  # noqa: S608
+            found.update(bytes(k) for (k,) in self._db.execute(query, chunk))
+        return found
 
     def duplicates(self, keys: Sequence[bytes | None]) -> list[Group | None]:
         """The group of each key when it has two rows or more, else None (one
@@ -169,8 +190,13 @@ class KeyIndex:
         self._db = sqlite3.connect(self._spill_path)
         self._db.execute("CREATE TABLE idx (k BLOB PRIMARY KEY, n INTEGER, g TEXT)")
         mem, self._mem = self._mem, {}
-        for k, entry in mem.items():
-            self.put(k, _group(entry))
+        self._db.executemany(
+            "INSERT INTO idx (k, n, g) VALUES (?, ?, ?)",
+            (
+                (k, e.count, e.dump()) if isinstance(e, Group) else (k, 1, _dump_single(e))
+                for k, e in mem.items()
+            ),
+        )
 
     def groups(self, *, min_count: int = 1) -> Iterator[Group]:
         """Every group with ``min_count`` rows or more, streamed (never all
