@@ -82,3 +82,18 @@ def test_method_counts_survive_spilling() -> None:
     assert big["exact"] == (1, [2])
     assert big["case_variations"] == (3, [2, 3, 5])
     assert big["conflicting"] == (2, [3, 5])
+
+
+def test_spilled_index_returns_the_rows_it_was_given() -> None:
+    """A group of one row goes to disk as its packed text, or as a whole
+    group when its cells could not be packed (a tuple); both come back."""
+    index = KeyIndex(memory_limit=1)
+    rest = index.add_new([b"a", b"b", b"a"], [0, 1, 2], ["x\x1fy", ("p\x1fq", None), "x\x1fy"])
+    assert index.spilled
+    assert rest == [2]
+    a, b = index.get(b"a"), index.get(b"b")
+    assert a is not None and (a.first, a.count, a.values) == (0, 1, ["x", "y"])
+    assert b is not None and (b.first, b.count, b.values) == (1, 1, ["p\x1fq", None])
+    assert index.add_new([b"b", b"c"], [3, 4], ["z", "w"]) == [0]
+    assert sorted(g.first for g in index.groups()) == [0, 1, 4]
+    assert index.duplicates([b"a", b"c", None]) == [None, None, None]

@@ -23,6 +23,18 @@ from analysis_service.cleaning.agents.duplicate_resolver.keys import Packed, unp
 SPILL_PATH = ""
 #: Keys per SQLite ``IN (...)`` query (below every SQLite's variable limit).
 _QUERY_KEYS = 500
+#: SQLite page cache per spilled store, KiB (a bound, not a reservation).
+_CACHE_KIB = 32_768
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    """A spill database: no journal and no fsync (a private scratch file,
+    rebuilt by re-running the task), a bounded page cache."""
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+    return db
 
 
 @dataclass
@@ -62,12 +74,7 @@ class Group:
 
     @classmethod
     def load(cls, blob: str) -> Group:
-        """A group from :meth:`dump`, or from :func:`_dump_single` (a group
-        of one row stored as ``[row_index, packed]``)."""
         d = json.loads(blob)
-        if len(d) == 2:
-            packed = d[1] if isinstance(d[1], str) else tuple(d[1])
-            return _group((d[0], packed))
         return cls(d[0], d[1], d[2], d[3], d[4], set(d[5]), bool(d[6]), d[7])
 
 
@@ -75,8 +82,20 @@ class Group:
 _Single = tuple[int, Packed]
 
 
-def _dump_single(entry: _Single) -> str:
-    return json.dumps(entry)
+def _stored_row(entry: Group | _Single) -> tuple[int, int | None, str]:
+    """(rows, row_index, text) of an entry on disk: a group of one row whose
+    cells pack into one string is stored as that string with its row_index
+    (no JSON), any other as :meth:`Group.dump` with a NULL row_index."""
+    if isinstance(entry, Group):
+        return entry.count, None, entry.dump()
+    first, packed = entry
+    if isinstance(packed, str):
+        return 1, first, packed
+    return 1, None, _group(entry).dump()
+
+
+def _loaded(first: int | None, text: str) -> Group:
+    return _group((first, text)) if first is not None else Group.load(text)
 
 
 def _group(entry: Group | _Single) -> Group:
@@ -108,8 +127,8 @@ class KeyIndex:
         if self._db is None:
             entry = self._mem.get(key)
             return None if entry is None else _group(entry)
-        row = self._db.execute("SELECT g FROM idx WHERE k = ?", (key,)).fetchone()
-        return None if row is None else Group.load(row[0])
+        row = self._db.execute("SELECT r, g FROM idx WHERE k = ?", (key,)).fetchone()
+        return None if row is None else _loaded(row[0], row[1])
 
     def add_new(
         self,
@@ -132,14 +151,14 @@ class KeyIndex:
                     mem[k] = (row_index[p], rows[p])
             return rest
         known = self._stored(keys)
-        fresh: list[tuple[bytes, str]] = []
+        fresh: list[tuple[bytes, int, int | None, str]] = []
         for p, k in enumerate(keys):
             if k in known:
                 rest.append(p)
             else:
                 known.add(k)
-                fresh.append((k, _dump_single((row_index[p], rows[p]))))
-        self._db.executemany("INSERT INTO idx (k, n, g) VALUES (?, 1, ?)", fresh)
+                fresh.append((k, *_stored_row((row_index[p], rows[p]))))
+        self._db.executemany("INSERT INTO idx (k, n, r, g) VALUES (?, ?, ?, ?)", fresh)
         return rest
 
     def _stored(self, keys: Sequence[bytes]) -> set[bytes]:
@@ -182,20 +201,17 @@ class KeyIndex:
                 self._spill()
             return
         self._db.execute(
-            "INSERT OR REPLACE INTO idx (k, n, g) VALUES (?, ?, ?)",
+            "INSERT OR REPLACE INTO idx (k, n, r, g) VALUES (?, ?, NULL, ?)",
             (key, group.count, group.dump()),
         )
 
     def _spill(self) -> None:
-        self._db = sqlite3.connect(self._spill_path)
-        self._db.execute("CREATE TABLE idx (k BLOB PRIMARY KEY, n INTEGER, g TEXT)")
+        self._db = _connect(self._spill_path)
+        self._db.execute("CREATE TABLE idx (k BLOB PRIMARY KEY, n INTEGER, r INTEGER, g TEXT)")
         mem, self._mem = self._mem, {}
         self._db.executemany(
-            "INSERT INTO idx (k, n, g) VALUES (?, ?, ?)",
-            (
-                (k, e.count, e.dump()) if isinstance(e, Group) else (k, 1, _dump_single(e))
-                for k, e in mem.items()
-            ),
+            "INSERT INTO idx (k, n, r, g) VALUES (?, ?, ?, ?)",
+            ((k, *_stored_row(e)) for k, e in mem.items()),
         )
 
     def groups(self, *, min_count: int = 1) -> Iterator[Group]:
@@ -208,8 +224,8 @@ class KeyIndex:
                 elif min_count <= 1 and not isinstance(entry, Group):
                     yield _group(entry)
             return
-        for (blob,) in self._db.execute("SELECT g FROM idx WHERE n >= ?", (min_count,)):
-            yield Group.load(blob)
+        for first, text in self._db.execute("SELECT r, g FROM idx WHERE n >= ?", (min_count,)):
+            yield _loaded(first, text)
 
 
 class DigestSet:
@@ -232,8 +248,8 @@ class DigestSet:
                 return True
             self._mem.add(key)
             if len(self._mem) > self.memory_limit:
-                self._db = sqlite3.connect(self._spill_path)
-                self._db.execute("CREATE TABLE seen (k BLOB PRIMARY KEY)")
+                self._db = _connect(self._spill_path)
+                self._db.execute("CREATE TABLE seen (k BLOB PRIMARY KEY) WITHOUT ROWID")
                 self._db.executemany("INSERT INTO seen (k) VALUES (?)", ((k,) for k in self._mem))
                 self._mem = set()
             return False
