@@ -204,10 +204,7 @@ class NumericStats:
         values, when already parsed)."""
         col = column.dropna()
         if self.keep_counts and len(col):
-            for value, n in col.value_counts().items():
-                v = str(value)
-                if v in self.counts or len(self.counts) < self.max_distinct:
-                    self.counts[v] += int(n)
+            self._count(col)
         if numbers is None:
             numbers = numeric_cells(col)[1]
         if not len(numbers):
@@ -215,6 +212,19 @@ class NumericStats:
         self.total += float(numbers.sum())
         self.total_sq += float((numbers * numbers).sum())
         self.sample.extend(numbers)
+
+    def _count(self, col: pd.Series) -> None:
+        """Adds the spellings of ``col`` in ``value_counts`` order: those
+        already counted, and new ones while fewer than ``max_distinct``."""
+        vc = col.value_counts()
+        keys = pa.array(vc.index.astype(str).astype("string[pyarrow]").array)
+        known = pc.is_in(keys, value_set=pa.array(list(self.counts), pa.string()))
+        new = np.logical_not(known.to_numpy(zero_copy_only=False))
+        room = max(self.max_distinct - len(self.counts), 0)
+        take = ~new | (new & (np.cumsum(new) <= room))
+        chosen = pc.filter(keys, pa.array(take)).to_pylist()
+        for v, n in zip(chosen, vc.to_numpy()[take].tolist(), strict=True):
+            self.counts[v] += int(n)
 
     @property
     def exact(self) -> bool:
