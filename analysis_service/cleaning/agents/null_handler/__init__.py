@@ -75,6 +75,11 @@ def _text(v: Any) -> str | None:
     return None if v is None or v is pd.NA else str(v)
 
 
+def _texts_at(column: pd.Series, idx: list[int]) -> list[str | None]:
+    """The text of the cells at positions ``idx`` (None for a null)."""
+    return [_text(v) for v in column.iloc[idx].tolist()]
+
+
 def _numbers(column: pd.Series, missing: np.ndarray) -> list[float | None]:
     """The column's numbers (None for a missing or non-numeric cell)."""
     mask, values, _ = numeric_cells(column)
@@ -92,12 +97,14 @@ def _write(frame: pd.DataFrame, rows: np.ndarray, changes: list[Change]) -> None
     for change in changes:
         by_column.setdefault(change.column, []).append(change)
     for c, group in by_column.items():
-        values = [_text(v) for v in frame[c].tolist()]
+        col = frame[c]
+        values = (
+            col.to_numpy(dtype=object, na_value=None)
+            if isinstance(col.dtype, pd.StringDtype)
+            else np.array([_text(v) for v in col.tolist()], dtype=object)
+        )
         for change in group:
-            for i, a in zip(
-                np.searchsorted(rows, change.row_index).tolist(), change.after, strict=True
-            ):
-                values[i] = a
+            values[np.searchsorted(rows, change.row_index)] = list(change.after)
         frame[c] = pd.array(values, dtype="string")
 
 
@@ -131,12 +138,7 @@ class _Applier:
         if p.params.global_strategy == "drop_rows":
             for m in missing.values():
                 remove |= m
-        texts = {
-            c: [_text(v) for v in frame[c].tolist()]
-            for c in p.strategies
-            if c not in p.not_applied and p.strategies[c] != "drop_column"
-        }
-        knn = self._knn(frame, texts, missing, remove, batch.row_index)
+        knn = self._knn(frame, missing, remove, batch.row_index)
         for c, strategy in p.strategies.items():
             if strategy in ("drop_column", "backward_fill") or c in p.not_applied:
                 continue
@@ -144,20 +146,24 @@ class _Applier:
             if strategy == "knn_imputation":
                 changes.extend(knn.get(c, []))
                 continue
-            values = [None if missing[c][i] else v for i, v in enumerate(texts[c])]
             if strategy == "forward_fill":
+                text = [_text(v) for v in frame[c].tolist()]
+                values = [None if missing[c][i] else v for i, v in enumerate(text)]
                 filled = self.ffill[c].fill(values)
+                idx = [i for i in np.flatnonzero(m).tolist() if filled[i] is not None]
+                after = [filled[i] for i in idx]
             else:
-                filled = [p.fills.get(c) if v is None else v for v in values]
-            idx = [i for i in np.flatnonzero(m).tolist() if filled[i] is not None]
+                fill = p.fills.get(c)
+                idx = np.flatnonzero(m).tolist() if fill is not None else []
+                after = [fill] * len(idx)
             if idx:
                 changes.append(
                     Change(
                         RULE_FILL.format(strategy=strategy),
                         c,
                         batch.row_index[idx],
-                        [texts[c][i] for i in idx],
-                        [filled[i] for i in idx],
+                        _texts_at(frame[c], idx),
+                        after,
                     )
                 )
         _write(frame, batch.row_index, changes)
@@ -178,7 +184,6 @@ class _Applier:
     def _knn(
         self,
         frame: pd.DataFrame,
-        texts: dict[str, list[str | None]],
         missing: dict[str, np.ndarray],
         remove: np.ndarray,
         rows: np.ndarray,
@@ -207,7 +212,7 @@ class _Applier:
                 entry[0].append(i)
                 entry[1].append(format_number(got[0]))
             out[c] = [
-                Change(rule, c, rows[idx], [texts[c][i] for i in idx], after)
+                Change(rule, c, rows[idx], _texts_at(frame[c], idx), after)
                 for rule, (idx, after) in found.items()
             ]
         return out

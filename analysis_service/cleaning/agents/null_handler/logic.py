@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis_service.cleaning.numbers import INTEGER, NUMBER, Reservoir, numeric_cells
 from dqcommon.tools.null_strategies import NULL_STRATEGIES, column_strategy_problems
@@ -34,6 +36,11 @@ _NUMBER = re.compile(NUMBER, re.ASCII)
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 _PUNCT = re.compile(r"^[^\w\s]+$")
 _BOOLS = frozenset({"true", "false", "yes", "no"})
+# The same three tests as Arrow regexes, exact for ASCII text (Python's \\d,
+# \\w, \\s and "$" spelled out for the ASCII range); other text goes to ``re``.
+_ASCII_DATE = r"^[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}"
+_ASCII_PUNCT = "^[" + "".join(f"\\x{i:02x}" for i in range(128) if _PUNCT.match(chr(i))) + "]+\\n?$"
+_BOOL_SET = pa.array(sorted(_BOOLS))
 
 
 def validate_strategies(column_strategies: dict[str, str], fill_values: dict[str, object]) -> None:
@@ -75,15 +82,25 @@ class ColumnEvidence:
         if value is not None:
             self.add_many(pd.Series([value], dtype="string"))
 
-    def add_many(self, column: pd.Series, numeric: np.ndarray | None = None) -> None:
+    def add_many(
+        self,
+        column: pd.Series,
+        numeric: np.ndarray | None = None,
+        *,
+        text: pd.Series | None = None,
+        sent: np.ndarray | None = None,
+    ) -> None:
         """The non-null cells of ``column`` (``numeric``: their number mask
-        from :func:`~analysis_service.cleaning.numbers.numeric_cells`)."""
+        from :func:`~analysis_service.cleaning.numbers.numeric_cells`;
+        ``text`` and ``sent``: their trimmed text and sentinel mask, when a
+        caller already has them for exactly these cells)."""
         col = column.dropna().astype("string")
         if not len(col):
             return
         self.non_null += len(col)
-        text = col.str.strip()
-        sent = (text.str.lower().isin(SENTINELS) | (text == "")).to_numpy(dtype=bool)
+        if text is None or sent is None or len(text) != len(col):
+            text = col.str.strip()
+            sent = (text.str.lower().isin(SENTINELS) | (text == "")).to_numpy(dtype=bool)
         if sent.any():
             self.sentinels.update(col[sent].value_counts().to_dict())
         if numeric is None:
@@ -91,8 +108,25 @@ class ColumnEvidence:
         numeric = numeric & ~sent
         self.numeric += int(numeric.sum())
         self.integers += int(text[numeric].str.fullmatch(INTEGER).sum())
-        rest = text[~numeric & ~sent]
-        for value, n in rest.value_counts().items():
+        self._kinds(text[~numeric & ~sent])
+
+    def _kinds(self, rest: pd.Series) -> None:
+        """Counts the dates, booleans and other punctuation-only values of
+        ``rest`` (trimmed, non-null, neither numbers nor sentinels)."""
+        if not len(rest):
+            return
+        arr = pa.array(rest.astype("string[pyarrow]").array)
+        ascii_ = pc.string_is_ascii(arr)
+        date = pc.and_(ascii_, pc.match_substring_regex(arr, _ASCII_DATE))
+        boolean = pc.and_(ascii_, pc.is_in(pc.ascii_lower(arr), value_set=_BOOL_SET))
+        punct = pc.and_(ascii_, pc.match_substring_regex(arr, _ASCII_PUNCT))
+        boolean = pc.and_not(boolean, date)
+        punct = pc.and_not(pc.and_not(punct, date), boolean)
+        self.dates += int(pc.sum(date).as_py() or 0)
+        self.booleans += int(pc.sum(boolean).as_py() or 0)
+        self.punctuation_other += int(pc.sum(punct).as_py() or 0)
+        other = rest[~ascii_.to_numpy(zero_copy_only=False)]
+        for value, n in other.value_counts().items():
             v = str(value)
             if _DATE.match(v):
                 self.dates += int(n)
@@ -170,10 +204,7 @@ class NumericStats:
         values, when already parsed)."""
         col = column.dropna()
         if self.keep_counts and len(col):
-            for value, n in col.value_counts().items():
-                v = str(value)
-                if v in self.counts or len(self.counts) < self.max_distinct:
-                    self.counts[v] += int(n)
+            self._count(col)
         if numbers is None:
             numbers = numeric_cells(col)[1]
         if not len(numbers):
@@ -181,6 +212,19 @@ class NumericStats:
         self.total += float(numbers.sum())
         self.total_sq += float((numbers * numbers).sum())
         self.sample.extend(numbers)
+
+    def _count(self, col: pd.Series) -> None:
+        """Adds the spellings of ``col`` in ``value_counts`` order: those
+        already counted, and new ones while fewer than ``max_distinct``."""
+        vc = col.value_counts()
+        keys = pa.array(vc.index.astype(str).astype("string[pyarrow]").array)
+        known = pc.is_in(keys, value_set=pa.array(list(self.counts), pa.string()))
+        new = np.logical_not(known.to_numpy(zero_copy_only=False))
+        room = max(self.max_distinct - len(self.counts), 0)
+        take = ~new | (new & (np.cumsum(new) <= room))
+        chosen = pc.filter(keys, pa.array(take)).to_pylist()
+        for v, n in zip(chosen, vc.to_numpy()[take].tolist(), strict=True):
+            self.counts[v] += int(n)
 
     @property
     def exact(self) -> bool:

@@ -45,6 +45,29 @@ _SENTINELS = frozenset(SENTINELS)
 Pattern = tuple[int, tuple[tuple[int, str], ...]]
 
 
+def _edge_kinds(
+    col: pd.Series, na: np.ndarray, sent: np.ndarray, started: bool
+) -> list[str | None]:
+    """The cells :meth:`~.fill.Edges.add_many` looks at, in order ("" for a
+    null, the spelling for a sentinel, None for a value): every cell when
+    the batch has no value, else the cells before its first value (only
+    while the column has not started), one None, and the cells after its
+    last value."""
+    blank = na | sent
+    if not blank.any():
+        return [None]
+    values = np.flatnonzero(~blank)
+
+    def kinds(lo: int, hi: int) -> list[str | None]:
+        part = col.iloc[lo:hi].tolist()
+        return ["" if na[lo + i] else str(v) for i, v in enumerate(part)]
+
+    if not len(values):
+        return kinds(0, len(col))
+    head = kinds(0, int(values[0])) if not started else []
+    return [*head, None, *kinds(int(values[-1]) + 1, len(col))]
+
+
 class NullObserver:
     def __init__(self, params: NullParams, columns: Sequence[str]) -> None:
         self.columns = tuple(columns)
@@ -97,15 +120,13 @@ class NullObserver:
             if sent.any():
                 self._sentinels(c, col, sent, rows)
             present = ~na
-            self.evidence[c].add_many(col[present], mask[present])
+            self.evidence[c].add_many(
+                col[present], mask[present], text=text[present], sent=sent[present]
+            )
             self.stats[c].add_many(col[present], numbers)
             edges = self.edges.get(c)
             if edges is not None:
-                edges.add_many(
-                    ["" if na[i] else (str(col.iat[i]) if sent[i] else None) for i in range(n)]
-                    if (na | sent).any()
-                    else [None]
-                )
+                edges.add_many(_edge_kinds(col, na, sent, edges.started))
         self._rows(rows, na_per_row, sentinel_at, batch.frame)
         if self.knn is not None:
             self.knn.add_batch(batch.frame)
