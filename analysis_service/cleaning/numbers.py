@@ -15,6 +15,8 @@ from array import array
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 INTEGER = r"[+-]?[0-9]+"
@@ -31,7 +33,10 @@ def numeric_cells(
     """(mask of the numeric cells, their values in order, the trimmed text)."""
     text = stripped(column)
     mask = text.str.fullmatch(NUMBER).fillna(False).to_numpy(dtype=bool)
-    values = pd.to_numeric(text[mask].astype(str), errors="coerce").to_numpy(dtype=float)
+    # Arrow's cast parses the matched literals as Python's float() does
+    # (correctly rounded; overflow gives inf, dropped below).
+    picked = pa.array(text[mask].array, type=pa.large_string())
+    values = pc.cast(picked, pa.float64()).to_numpy(zero_copy_only=False)
     finite = np.isfinite(values)
     if not finite.all():
         positions = np.flatnonzero(mask)

@@ -105,7 +105,8 @@ class _Applier(StatelessApplier):
         self.plan = plan
 
     def apply(self, batch: CleanBatch) -> BatchResult:
-        frame = batch.frame.copy()
+        frame = batch.frame
+        copied = False
         n = batch.num_rows
         remove = np.zeros(n, dtype=bool)
         reasons: list[list[str]] = [[] for _ in range(n)]
@@ -120,8 +121,7 @@ class _Applier(StatelessApplier):
             if not hit.any():
                 continue
             rows, hits = pos[hit].tolist(), values[hit].tolist()
-            texts = frame[col].tolist()
-            before = [str(texts[i]) for i in rows]
+            before = [str(v) for v in frame[col].iloc[rows].tolist()]
             if strategy == "remove":
                 for i, b, x in zip(rows, before, hits, strict=True):
                     remove[i] = True
@@ -129,8 +129,10 @@ class _Applier(StatelessApplier):
             else:
                 assert info.imputation is not None
                 after = fmt(info.imputation)
-                for i in rows:
-                    texts[i] = after
+                if not copied:
+                    frame, copied = frame.copy(), True
+                texts = frame[col].to_numpy(dtype=object)
+                texts[rows] = after
                 frame[col] = pd.array(texts, dtype="string")
                 changes.append(
                     Change(RULE_IMPUTED, col, batch.row_index[rows], before, [after] * len(rows))
