@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis_service.cleaning.numbers import Reservoir, numeric_cells
 
@@ -13,6 +17,22 @@ def test_numeric_cells() -> None:
     mask, values, _ = numeric_cells(col)
     assert mask.tolist() == [True, True, False, False, False, True, False, False, True]
     assert values.tolist() == [12.0, 1000.0, -0.5, 7.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.from_regex(
+            r"[+-]?([0-9]{1,25}\.?[0-9]{0,25}|\.[0-9]{1,25})([eE][+-]?[0-9]{1,3})?", fullmatch=True
+        ),
+        max_size=30,
+    )
+)
+def test_numeric_cells_read_each_literal_as_python_float(texts: list[str]) -> None:
+    mask, values, _ = numeric_cells(pd.Series(texts, dtype="string"))
+    expected = [float(t) for t in texts if math.isfinite(float(t))]
+    assert mask.tolist() == [math.isfinite(float(t)) for t in texts]
+    assert values.tolist() == expected
 
 
 def test_reservoir_is_exact_then_a_seeded_uniform_sample() -> None:
