@@ -102,7 +102,7 @@ class ColumnScan:
 
     def add_chunk(self, start: int, values: Sequence[str]) -> None:
         """Consecutive values of the column, the first at data row ``start``."""
-        self.hasher.update("".join(f"{len(v)}:{v}" for v in values).encode(_UTF8, _RAW))
+        self.hasher.update("".join([f"{len(v)}:{v}" for v in values]).encode(_UTF8, _RAW))
         present = [v for v in values if v not in _NULL]
         self.nulls += len(values) - len(present)
         if not present:
