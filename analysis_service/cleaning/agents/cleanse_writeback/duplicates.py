@@ -34,7 +34,7 @@ _READ_RECORDS = 1 << 16
 def row_digest(fields: Sequence[str]) -> bytes:
     """16-byte digest of a row's fields (length-prefixed, so no separator
     inside a value can make two different rows equal)."""
-    text = "".join(f"{len(f)}:{f}" for f in fields)
+    text = "".join([f"{len(f)}:{f}" for f in fields])
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 

@@ -38,6 +38,7 @@ from analysis_service.cleaning.agents.cleanse_writeback.duplicates import (
 )
 from analysis_service.cleaning.agents.cleanse_writeback.values import (
     TypeTracker,
+    all_ints,
     date_shape,
     is_non_finite,
     problem,
@@ -101,7 +102,7 @@ class ColumnScan:
 
     def add_chunk(self, start: int, values: Sequence[str]) -> None:
         """Consecutive values of the column, the first at data row ``start``."""
-        self.hasher.update("".join(f"{len(v)}:{v}" for v in values).encode(_UTF8, _RAW))
+        self.hasher.update("".join([f"{len(v)}:{v}" for v in values]).encode(_UTF8, _RAW))
         present = [v for v in values if v not in _NULL]
         self.nulls += len(values) - len(present)
         if not present:
@@ -118,6 +119,8 @@ class ColumnScan:
             self._examples(start, values, is_non_finite, "not finite (NaN or infinity)")
         if self.target is not None:
             target = self.target
+            if target == "integer" and all_ints(present):
+                return
             failing = sum(1 for v in present if problem(target, v) is not None)
             if failing:
                 self.failures += failing

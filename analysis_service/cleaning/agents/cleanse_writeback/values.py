@@ -52,6 +52,19 @@ def is_int(text: str) -> bool:
     return bool(_INT.fullmatch(t)) and abs(int(t)) < _INT64
 
 
+#: many integers at once: each field short enough to be within int64
+_INTS = re.compile(r"(?:[+-]?\d{1,18}\x00)*")
+
+
+def all_ints(values: list[str]) -> bool:
+    """Whether every value :func:`is_int` (one regex over the joined values
+    when they are plain short integers, else value by value)."""
+    joined = "\x00".join(values)
+    if joined.count("\x00") == len(values) - 1 and _INTS.fullmatch(joined + "\x00"):
+        return True
+    return all(map(is_int, values))
+
+
 def is_iso_date(text: str) -> bool:
     if not _ISO_DATE.fullmatch(text):
         return False
@@ -141,7 +154,7 @@ class TypeTracker:
         """Non-null values (a flag, once false, is never tested again)."""
         self.non_null += len(values)
         if self.int64:
-            self.int64 = all(map(is_int, values))
+            self.int64 = all_ints(values)
         if self.float64:
             self.float64 = all(as_float(v) is not None for v in values)
         if self.boolean:
