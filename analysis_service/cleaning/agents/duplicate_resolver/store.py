@@ -8,6 +8,10 @@ of its row_index and its cells packed into one string, about 150 bytes +
 the row's text; a group of two or more about 200 bytes + the first and last
 rows' text (:class:`KeyIndex`); about 100 bytes per distinct digest
 (:class:`DigestSet`, which only holds rows of multi-row groups).
+
+Once spilled, a batch's new keys are found with ``IN (...)`` queries and
+inserted with one ``executemany``; a group of one row is stored as its
+packed text and row_index, larger groups as :meth:`Group.dump` JSON.
 """
 
 from __future__ import annotations
