@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from analysis_service.cleaning.agents.duplicate_resolver.keys import Packed, unpack
 
@@ -165,18 +166,21 @@ class KeyIndex:
         self._db.executemany("INSERT INTO idx (k, n, r, g) VALUES (?, ?, ?, ?)", fresh)
         return rest
 
-    def _stored(self, keys: Sequence[bytes]) -> set[bytes]:
-        """Which of ``keys`` the on-disk index holds (one ``IN (...)`` query
-        per ``_QUERY_KEYS`` distinct keys)."""
+    def _lookup(self, keys: Iterable[bytes | None], what: str, where: str = "") -> Iterator[Any]:
+        """The on-disk rows (``k`` and the columns ``what``) of the distinct
+        ``keys`` that meet ``where``: one ``IN (...)`` query per
+        ``_QUERY_KEYS`` keys."""
         assert self._db is not None
-        wanted = list(set(keys))
-        found: set[bytes] = set()
+        wanted = list({k for k in keys if k is not None})
         for at in range(0, len(wanted), _QUERY_KEYS):
             chunk = wanted[at : at + _QUERY_KEYS]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT k FROM idx WHERE k IN ({marks})"  # noqa: S608
-            found.update(bytes(k) for (k,) in self._db.execute(query, chunk))
-        return found
+            query = f"SELECT k{what} FROM idx WHERE {where}k IN ({marks})"  # noqa: S608
+            yield from self._db.execute(query, chunk)
+
+    def _stored(self, keys: Sequence[bytes]) -> set[bytes]:
+        """Which of ``keys`` the on-disk index holds."""
+        return {bytes(k) for (k,) in self._lookup(keys, "")}
 
     def duplicates(self, keys: Sequence[bytes | None]) -> list[Group | None]:
         """The group of each key when it has two rows or more, else None (one
@@ -188,14 +192,7 @@ class KeyIndex:
                 entry = None if k is None else get(k)
                 out.append(entry if isinstance(entry, Group) and entry.count > 1 else None)
             return out
-        wanted = list({k for k in keys if k is not None})
-        found: dict[bytes, str] = {}
-        for at in range(0, len(wanted), _QUERY_KEYS):
-            chunk = wanted[at : at + _QUERY_KEYS]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT k, g FROM idx WHERE n > 1 AND k IN ({marks})"  # noqa: S608
-            for k, blob in self._db.execute(query, chunk):
-                found[bytes(k)] = blob
+        found = {bytes(k): blob for k, blob in self._lookup(keys, ", g", "n > 1 AND ")}
         return [None if k is None or k not in found else Group.load(found[k]) for k in keys]
 
     def put(self, key: bytes, group: Group) -> None:
