@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import heapq
@@ -297,9 +298,11 @@ def run_chain(
     statistics are gathered. Then each agent is applied ONCE, in order, to
     the previous agent's spooled output, its kept rows spooled for the next
     agent while they feed that agent's statistics; the last agent's rows go
-    to the cleaned CSV. With cleanse-previewer a counting pass of all the
-    agents over the spooled input comes first (a prediction made by an
-    independent application). The quarantine CSV is written last from the
+    to the cleaned CSV. With cleanse-previewer that chain of applications
+    is a dry run: the last agent's rows are spooled too, its tallies are
+    the prediction (``run.preview``, fixed before the cleaned CSV gets a
+    row), and the cleaned CSV is then written from that spool, so what is
+    written is what was predicted. The quarantine CSV is written last from the
     spooled ORIGINAL rows and the agents' removal logs, in file order.
     ``dialect`` (csv.writer options, or a function giving them once the
     source has been opened) is how both CSVs are written."""
@@ -362,11 +365,6 @@ def run_chain(
             if current is not original:
                 current.delete()
             current = out
-        if preview:
-            run.preview = _run_pass(
-                original.batches(), transforms, lambda b: None, cancel=cancel, meter=meter
-            )
-            run.passes += 1
         out_columns = transforms[-1].columns_out if transforms else columns
         run.cleaned_columns = out_columns
         chosen = dialect() if callable(dialect) else dialect  # known once the source was opened
@@ -383,10 +381,29 @@ def run_chain(
         if transforms:
             last = transforms[-1]
             logs.append(RemovalLog(spools / "removed-last.csv", last.agent.agent_id))
+            # With the previewer, the last agent's output is held in a spool
+            # (the dry run is complete before the cleaned CSV gets a row).
+            held = BatchSpool(spools / "after-last.arrow", out_columns) if preview else None
             run.tallies.update(
-                _run_pass(current.batches(), [last], write_cleaned, log_removed, cancel, meter)
+                _run_pass(
+                    current.batches(),
+                    [last],
+                    write_cleaned if held is None else held.write,
+                    log_removed,
+                    cancel,
+                    meter,
+                )
             )
             run.passes += 1
+            if held is not None:
+                run.preview = copy.deepcopy(run.tallies)
+                meter.next_pass()
+                for batch in held.batches():
+                    _cancelled(cancel)
+                    write_cleaned(batch)
+                    meter.rows(batch.num_rows)
+                held.delete()
+                run.passes += 1
         else:
             for batch in original.batches():
                 write_cleaned(batch)

@@ -38,7 +38,7 @@ A data-changing agent (``kind = AgentKind.TRANSFORM``), as the chain calls it
        survives ...). ``agent.output_columns(plan, columns)`` says which
        columns leave this agent (default: unchanged; drop_column removes).
     4. Every pass that applies the agent (its own application pass, whose
-       output is the next agent's input, and the preview pass) calls
+       output is the next agent's input) calls
        ``app = agent.applier(plan)`` ONCE per pass, then
        ``app.apply(batch)`` for every batch in file order, then
        ``app.flush()`` at the end. An applier may carry state across the
@@ -65,9 +65,10 @@ A data-changing agent (``kind = AgentKind.TRANSFORM``), as the chain calls it
 
 Meta agents
     ``AgentKind.PREVIEW`` (cleanse-previewer) writes nothing: the chain
-    runs a counting pass of the selected transforms (no sinks) and gives it
-    ``ctx.preview`` = the predicted :class:`AgentTally` per transform; a
-    test checks it equals the writing pass. ``AgentKind.VERIFY``
+    makes the chain's applications a dry run: the last agent's output is
+    spooled as well, ``ctx.preview`` = the :class:`AgentTally` per
+    transform of that dry run, fixed before the cleaned CSV is written from
+    the spool; a test checks the prediction equals the written files. ``AgentKind.VERIFY``
     (cleanse-writeback) runs after the outputs are written: ``ctx.outputs``
     holds the local paths of the real cleaned and quarantine CSVs, which it
     re-reads, and ``ctx.input_rows`` / ``ctx.input_columns`` the real input
@@ -81,9 +82,9 @@ The chain runner contract (cleaning/chain.py)
     * Passes: the source is read once and spooled (feeding the first
       agent's statistics); each agent is then applied once to the previous
       agent's spooled output, its kept rows spooled for (and observed by)
-      the next agent, the last agent's rows written to the cleaned CSV; a
-      counting pass of all agents over the spooled input when the previewer
-      is selected; the quarantine CSV from the spooled originals. Memory is
+      the next agent, the last agent's rows written to the cleaned CSV (with the
+      previewer: spooled, then written once the prediction is fixed); the
+      quarantine CSV from the spooled originals. Memory is
       bounded by the batch size, the observers and the appliers' buffers,
       never by the file.
     * Accounting: rows_in = rows_cleaned + rows_quarantined, checked at the

@@ -10,7 +10,7 @@ bench calls on a local file). Order of work:
    chain with a hole would write a file nobody asked for.
 2. :func:`~analysis_service.cleaning.chain.run_chain` runs the
    data-changing agents (statistics pass per agent over its own input, a
-   counting pass when cleanse-previewer is selected, the writing pass) and
+   dry run when cleanse-previewer is selected, the writing pass) and
    writes the cleaned and quarantine CSVs into ``work_dir``.
 3. The data-changing agents are finalized in order, each seeing the
    published results of the agents before it; then cleanse-previewer with

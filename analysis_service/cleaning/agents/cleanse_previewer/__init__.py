@@ -1,7 +1,8 @@
 """cleanse-previewer (AgentKind.PREVIEW): writes nothing. When it is
-selected the chain runs a counting pass of the selected transforms before
-the writing pass (``run_chain(..., preview=True)``); the runner gives
-``ctx.preview`` = {agent_id: AgentTally} of that pass, and ``finalize``
+selected the chain's applications are a dry run (``run_chain(...,
+preview=True)``): the last agent's output is spooled too, and the cleaned
+CSV is written from that spool only after the prediction is fixed; the
+runner gives ``ctx.preview`` = {agent_id: AgentTally} of the dry run, and ``finalize``
 reports it as contract §6.6 (:mod:`.output`), with the user's preview
 rules simulated where that is exact (:mod:`.simulate`).
 

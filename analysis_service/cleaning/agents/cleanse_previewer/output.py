@@ -1,10 +1,10 @@
 """cleanse-previewer's result tree (frontend-contract §6.6) and findings.
 
 ``simulated_results`` holds one entry per selected transform agent (in the
-order the chain runs them, predicted exactly by the chain's counting pass)
+order the chain runs them, predicted exactly by the chain's dry run)
 and then one per user preview rule (simulated on the original file, or
 upstream's error form). Our key ``predicted`` = {agent_id: counts} is what
-the writing pass must then do. No row-level issues: upstream invents row
+the cleaned CSV, written from that dry run, then holds. No row-level issues: upstream invents row
 indices for them; we list none rather than synthetic ones.
 """
 

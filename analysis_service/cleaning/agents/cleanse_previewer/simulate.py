@@ -1,5 +1,5 @@
 """What one step would do: a selected transform agent (from the chain's
-counting pass, exact) or a user's preview rule (from the input's per-column
+dry run, exact) or a user's preview rule (from the input's per-column
 null counts, exact for the rule types listed in :data:`SIMULATED`; the
 other types get upstream's error form).
 
@@ -8,7 +8,7 @@ each agent's original/preview metrics are ITS input and output (the
 earlier agents already applied). The user's rules are simulated one by one
 on the original file, as upstream does.
 
-What a bounded counting pass cannot know is said, not guessed:
+What the dry run's bounded tallies cannot know is said, not guessed:
 * ``memory_mb`` is an estimate (:data:`BYTES_PER_CELL` per cell);
 * ``null_count_change`` counts the cells the agent nulls or fills; nulls
   leaving with removed rows are not counted (the pass keeps no per-row
@@ -111,7 +111,7 @@ class Simulation:
 
 
 def from_tally(tally: AgentTally, description: str) -> Simulation:
-    """A selected transform agent, from its tally of the counting pass."""
+    """A selected transform agent, from its tally of the chain's dry run."""
     sim = Simulation(
         rule_id=tally.agent,
         rule_type=tally.agent,
@@ -137,7 +137,7 @@ def from_tally(tally: AgentTally, description: str) -> Simulation:
         sim.log.append(f"column '{gone}' would be removed")
     if not sim.log:
         sim.log.append("no change predicted")
-    sim.log.append(f"predicted by a counting pass of the same appliers: {tally.counts()}")
+    sim.log.append(f"predicted by a dry run of the planned chain: {tally.counts()}")
     return sim
 
 
