@@ -53,7 +53,11 @@ class BatchSpool:
             pa.array(batch.frame[c], type=pa.large_string(), from_pandas=True) for c in self.columns
         ]
         arrays.append(pa.array(batch.row_index, type=pa.int64()))
-        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+        # One record batch per CleanBatch: a column read from CSV is chunked
+        # by the reader's blocks, and written as is it would come back as
+        # dozens of small batches, each paying every agent's per-batch cost.
+        table = pa.Table.from_arrays(arrays, schema=self._schema).combine_chunks()
+        self._writer.write_table(table, max_chunksize=max(table.num_rows, 1))
         self.rows += batch.num_rows
 
     def close(self) -> None:
