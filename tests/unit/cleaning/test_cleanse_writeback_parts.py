@@ -7,11 +7,12 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis_service.cleaning.agents.cleanse_writeback import CleanseWriteback
+from analysis_service.cleaning.agents.cleanse_writeback import CleanseWriteback, arrow_reread
 from analysis_service.cleaning.agents.cleanse_writeback.duplicates import (
     DuplicateCounter,
     row_digest,
@@ -126,20 +127,32 @@ def test_big_cells_reread(tmp_path: Path) -> None:
     assert scan.rows == 1 and scan.duplicates is None
 
 
-def _peak(path: Path, rows: int) -> int:
+def _peak(path: Path, rows: int, use_arrow: bool) -> int:
     with path.open("w", encoding="utf-8") as fh:
         fh.write("id,v,d\n")
         for i in range(rows):
             fh.write(f"r{i},{i * 0.5},2024-01-{i % 28 + 1:02d}\n")
     tracemalloc.start()
+    pool = pa.default_memory_pool()
+    before = pool.bytes_allocated()
     try:
-        scan_cleaned(path, ["id", "v", "d"], {"v": "float"}, count_duplicates=False)
+        scan = scan_cleaned(
+            path, ["id", "v", "d"], {"v": "float"}, count_duplicates=False, use_arrow=use_arrow
+        )
+        assert scan.reader == ("arrow" if use_arrow else "csv")
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+        assert pool.bytes_allocated() <= before + 1024  # Arrow's blocks are all released
 
 
-def test_reread_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
-    small, large = _peak(tmp_path / "s.csv", 10_000), _peak(tmp_path / "l.csv", 40_000)
+@pytest.mark.parametrize("use_arrow", [True, False])
+def test_reread_memory_does_not_grow_with_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_arrow: bool
+) -> None:
+    """Python's memory is a block of the file (64 KiB here) whatever its size."""
+    monkeypatch.setattr(arrow_reread, "BLOCK_BYTES", 1 << 16)
+    small = _peak(tmp_path / "s.csv", 10_000, use_arrow)
+    large = _peak(tmp_path / "l.csv", 40_000, use_arrow)
     assert large < 3 * 1024 * 1024
     assert large < small * 1.5

@@ -95,6 +95,17 @@ class DuplicateCounter:
         if self.rows - self._start >= self.run_rows:
             self._spill()
 
+    def add_many(self, digests: bytes) -> None:
+        """The digests of consecutive rows, concatenated."""
+        view = memoryview(digests)
+        while len(view):
+            room = 16 * (self.run_rows - (self.rows - self._start))
+            part, view = view[:room], view[room:]
+            self._buffer += part
+            self.rows += len(part) // 16
+            if self.rows - self._start >= self.run_rows:
+                self._spill()
+
     def _spill(self) -> None:
         run = _sorted_run(self._buffer, self._start)
         fh = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finish)

@@ -1,5 +1,8 @@
-"""The streaming re-read of the REAL written outputs (csv module, one row
-at a time; nothing is loaded whole).
+"""The streaming re-read of the REAL written outputs (nothing is loaded
+whole): the cleaned CSV through Arrow's reader, column by column
+(:mod:`.arrow_reread`), or, when Arrow cannot read a file exactly as the
+csv module does, with the csv module, row by row; the quarantine CSV with
+the csv module.
 
 Cleaned CSV, per column: nulls (an empty field, the chain's null, or a
 pandas NA token, as the input's null count read them), the dtype it
@@ -31,12 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from analysis_service.cleaning.agents.cleanse_writeback.arrow_reread import scan_blocks
 from analysis_service.cleaning.agents.cleanse_writeback.duplicates import (
     DuplicateCount,
     DuplicateCounter,
     row_digest,
 )
 from analysis_service.cleaning.agents.cleanse_writeback.values import (
+    MAX_EXAMPLES,
     TypeTracker,
     all_ints,
     date_shape,
@@ -46,8 +51,6 @@ from analysis_service.cleaning.agents.cleanse_writeback.values import (
 from analysis_service.cleaning.model import QUARANTINE_COLUMNS
 from analysis_service.domain.sources import NA_TOKENS
 
-#: Examples kept per column and per kind of problem.
-MAX_EXAMPLES = 5
 #: Rows read before the columns are scanned (memory: this many rows' text).
 CHUNK_ROWS = 4096
 _UTF8, _RAW = "utf-8", "surrogatepass"
@@ -126,6 +129,13 @@ class ColumnScan:
                 self.failures += failing
                 self._target_examples(start, values)
 
+    def finish(self) -> None:
+        """NaN and infinities count as failures only in a column whose every
+        value re-reads as a number (counted while it still did)."""
+        if not self.types.float64:
+            self.non_finite = 0
+            self.non_finite_examples.clear()
+
     def _examples(
         self, start: int, values: Sequence[str], hit: Callable[[str], bool], why: str
     ) -> None:
@@ -155,6 +165,7 @@ class CleanedScan:
     ragged_examples: list[int] = field(default_factory=list)
     columns: dict[str, ColumnScan] = field(default_factory=dict)
     duplicates: DuplicateCount | None = None
+    reader: str = "csv"  # which reader re-read the file: "arrow" or "csv"
 
     @property
     def dtypes(self) -> dict[str, str]:
@@ -171,8 +182,37 @@ def scan_cleaned(
     targets: Mapping[str, str],
     *,
     count_duplicates: bool,
+    use_arrow: bool = True,
 ) -> CleanedScan:
+    """The cleaned file's facts; ``use_arrow=False`` forces the csv module
+    (``reader`` says which one read it)."""
     delimiter, matches = _delimiter(path, expected_columns)
+    with _large_fields(), _open(path) as fh:
+        header = next(csv.reader(fh, delimiter=delimiter), [])
+    scan = CleanedScan(header=header, header_matches=matches, reader="arrow")
+    counter = DuplicateCounter() if count_duplicates else None
+    scans = [ColumnScan(name, targets.get(name)) for name in header]
+    rows = scan_blocks(path, delimiter, header, scans, counter) if use_arrow else None
+    if rows is None:
+        scan = _scan_rows(path, delimiter, matches, targets, count_duplicates)
+    else:
+        scan.columns = {s.name: s for s in scans}
+        scan.rows = rows
+        if counter is not None:
+            scan.duplicates = counter.finish()
+    for column in scan.columns.values():
+        column.finish()
+    return scan
+
+
+def _scan_rows(
+    path: Path,
+    delimiter: str,
+    matches: bool,
+    targets: Mapping[str, str],
+    count_duplicates: bool,
+) -> CleanedScan:
+    """The csv-module re-read (any file the csv module can read)."""
     counter = DuplicateCounter() if count_duplicates else None
     with (
         _large_fields(),

@@ -22,6 +22,8 @@ from datetime import date, datetime
 
 from analysis_service.cleaning.dates import standardize_date
 
+#: Examples kept per column and per kind of problem.
+MAX_EXAMPLES = 5
 #: type-fixer target types and the check that verifies each
 NUMERIC_TARGETS = ("integer", "float", "boolean")
 DATETIME_TARGETS = ("datetime",)
