@@ -10,9 +10,12 @@ import csv
 import dataclasses
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +30,7 @@ from analysis_service.cleaning.model import (
     Removed,
     StatelessApplier,
 )
+from analysis_service.cleaning.spool import BatchSpool
 from analysis_service.domain.sources import open_table
 
 
@@ -240,3 +244,21 @@ def test_progress_is_reported_per_pass_and_only_grows() -> None:
     overall = [(i + f) / n for i, n, f in seen]
     assert overall == sorted(overall) and overall[-1] == (run.passes) / run.passes
     assert {n for _, n, _ in seen} == {run.passes}
+
+
+def test_a_spool_gives_back_one_batch_per_batch_written(tmp_path: Path) -> None:
+    """A column read from CSV is chunked by the reader's blocks; the spool
+    still returns each written batch whole (not one batch per chunk)."""
+    spool = BatchSpool(tmp_path / "s.arrow", ["a", "b"])
+    sizes = (7, 5)
+    start = 0
+    for size in sizes:
+        chunks = [pa.array([str(start + j)]) for j in range(size)]
+        column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.string())))
+        frame = pd.DataFrame({"a": column, "b": column.str.upper()})
+        spool.write(CleanBatch(frame, np.arange(start, start + size, dtype=np.int64)))
+        start += size
+    back = list(spool.batches())
+    assert [b.num_rows for b in back] == list(sizes)
+    assert back[1].frame["a"].tolist() == [str(7 + i) for i in range(5)]
+    assert back[1].row_index.tolist() == list(range(7, 12))

@@ -1,11 +1,12 @@
-"""cleanse-previewer: the counting pass predicts exactly what the writing
-pass does (duplicate-resolver, null-handler, outlier-remover on a
+"""cleanse-previewer: the chain's dry run predicts exactly what the written
+files hold (duplicate-resolver, null-handler, outlier-remover on a
 hand-built file), the result tree has the keys and types of contract §6.6,
 user preview rules are simulated or refused in the error form, and the
 "Cleanse Preview" sheet matches the JSON."""
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -48,14 +49,19 @@ def _source() -> Any:
     return t.columns, t
 
 
-def _chain(preview: bool = True, **null: Any) -> ChainRun:
+def _chain(
+    preview: bool = True,
+    files: tuple[io.StringIO, io.StringIO] | None = None,
+    **null: Any,
+) -> ChainRun:
     strategies = null or {"age": "median", "city": "forward_fill", "junk": "drop_column"}
     steps = [
         Step(DuplicateResolver(), DedupParams()),
         Step(NullHandler(), NullParams(column_strategies=strategies)),
         Step(OutlierRemover(), OutlierParams(target_columns=("score",))),
     ]
-    return run_chain(_source, steps, io.StringIO(), io.StringIO(), preview=preview)
+    cleaned, quarantine = files or (io.StringIO(), io.StringIO())
+    return run_chain(_source, steps, cleaned, quarantine, preview=preview)
 
 
 def _preview(run: ChainRun, params: PreviewParams | None = None) -> dict[str, Any]:
@@ -88,6 +94,22 @@ def test_preview_equals_the_writing_pass(run: ChainRun) -> None:
     assert run.tallies["null-handler"].cells_changed == 4  # 2 ages, 2 cities
     result = _preview(run)
     assert result["data"]["predicted"] == {a: run.tallies[a].counts() for a in AGENTS}
+
+
+def test_the_written_files_hold_what_was_predicted() -> None:
+    files = io.StringIO(), io.StringIO()
+    run = _chain(files=files)
+    cleaned = list(csv.reader(io.StringIO(files[0].getvalue())))
+    quarantine = list(csv.DictReader(io.StringIO(files[1].getvalue())))
+    assert len(cleaned) - 1 == run.preview["outlier-remover"].rows_out
+    assert cleaned[0] == ["id", "name", "age", "city", "score"]  # junk dropped, as predicted
+    for agent in AGENTS:
+        removed = sum(1 for r in quarantine if r["_agent"] == agent)
+        assert removed == run.preview[agent].rows_removed, agent
+    # the same files as a run without the previewer (the dry run changes nothing)
+    plain = io.StringIO(), io.StringIO()
+    _chain(preview=False, files=plain)
+    assert [f.getvalue() for f in plain] == [f.getvalue() for f in files]
 
 
 def test_simulated_results_per_agent(run: ChainRun) -> None:
