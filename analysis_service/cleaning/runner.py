@@ -229,6 +229,8 @@ def run_clean_agents(
             tally=run.tallies.get(item.agent.agent_id),
         )
         keep(_finalize(item, ctx, shared_ms)[0])
+    for step in steps:  # reported: their statistics (a duplicate index...) can go
+        step.plan = step.observer = None
     for item in selected:
         if item.agent.kind is AgentKind.PREVIEW:
             keep(_finalize(item, context(item, preview=run.preview), shared_ms)[0])

@@ -123,11 +123,6 @@ def _extract(v: pa.Array, pattern: str) -> tuple[Mask, pa.StructArray | None]:
     return shaped, pc.extract_regex(v.filter(pa.array(shaped)), pattern)
 
 
-def _python(values: list[str], where: Mask, test: Callable[[str], bool], out: Mask) -> None:
-    for i in np.flatnonzero(where).tolist():
-        out[i] = test(values[i])
-
-
 class _Window:
     """One column of one block: its present (non-null) values and the
     per-value facts, each computed once and only when asked for."""
@@ -136,7 +131,6 @@ class _Window:
         self.v = present
         self.n = len(present)
         self._ascii: Mask | None = None
-        self._text: list[str] | None = None
         self._facts: dict[str, Mask] = {}
 
     @property
@@ -145,11 +139,15 @@ class _Window:
             self._ascii = _np(pc.string_is_ascii(self.v))
         return self._ascii
 
-    @property
-    def text(self) -> list[str]:
-        if self._text is None:
-            self._text = self.v.to_pylist()
-        return self._text
+    def at(self, positions: Sequence[int] | npt.NDArray[np.intp]) -> list[str]:
+        """The values at ``positions`` as Python text (only those)."""
+        return self.v.take(pa.array(positions, pa.int64())).to_pylist() if len(positions) else []
+
+    def texts(self, step: int = 1024) -> Iterator[str]:
+        """Every value as Python text, a slice at a time (a caller that
+        stops early converts no more)."""
+        for start in range(0, self.n, step):
+            yield from self.v.slice(start, step).to_pylist()
 
     def fact(self, name: str) -> Mask:
         found = self._facts.get(name)
@@ -160,7 +158,9 @@ class _Window:
     def _by(self, fast: Mask, slow: Mask, test: Callable[[str], bool]) -> Mask:
         """``fast`` where proven; ``test`` on the values ``slow`` marks."""
         out = fast.copy()
-        _python(self.text, slow & ~fast, test, out)
+        where = np.flatnonzero(slow & ~fast)
+        for i, text in zip(where.tolist(), self.at(where), strict=True):
+            out[i] = test(text)
         return out
 
     def _int(self) -> Mask:
@@ -198,11 +198,10 @@ class _Window:
 
             a, b, year = (joined([f"{k}{i}" for i in (1, 2, 3)]) for k in ("a", "b", "y"))
             real[shaped] = np.where(ymd, _real(y, m, d), _real(year, b, a) | _real(year, a, b))
-        slow = ~self.ascii
-        if slow.any():
-            for i in np.flatnonzero(slow).tolist():
-                s = date_shape(self.text[i])
-                shaped[i], real[i] = s is not None, bool(s)
+        slow = np.flatnonzero(~self.ascii)
+        for i, text in zip(slow.tolist(), self.at(slow), strict=True):
+            s = date_shape(text)
+            shaped[i], real[i] = s is not None, bool(s)
         self._facts["real"] = real
         return shaped
 
@@ -273,15 +272,17 @@ def add_column(scan: ColumnScan, start: int, column: pa.Array) -> pa.Array:
         if failing.any():
             scan.failures += int(failing.sum())
             room = max(0, MAX_EXAMPLES - len(scan.failure_examples))
-            for i in np.flatnonzero(failing)[:room].tolist():
-                why = problem(scan.target, w.text[i])
-                scan.failure_examples.append((int(at[i]), w.text[i], why or ""))
+            first = np.flatnonzero(failing)[:room]
+            for i, text in zip(first.tolist(), w.at(first), strict=True):
+                why = problem(scan.target, text)
+                scan.failure_examples.append((int(at[i]), text, why or ""))
     return framed
 
 
 def _keep(kept: list[tuple[int, str]], at: npt.NDArray[np.int64], hit: Mask, w: _Window) -> None:
-    for i in np.flatnonzero(hit)[: max(0, MAX_EXAMPLES - len(kept))].tolist():
-        kept.append((int(at[i]), w.text[i]))
+    first = np.flatnonzero(hit)[: max(0, MAX_EXAMPLES - len(kept))]
+    for i, text in zip(first.tolist(), w.at(first), strict=True):
+        kept.append((int(at[i]), text))
 
 
 def _types(scan: ColumnScan, w: _Window) -> None:
@@ -297,7 +298,7 @@ def _types(scan: ColumnScan, w: _Window) -> None:
             setattr(t, flag, bool(w.fact(fact).all()))
     if t.datetime:  # no vectorised proof: Python, stopping at the first miss
         t.datetime = bool(_np(pc.greater(pc.utf8_length(w.v), 10)).all()) and all(
-            map(is_iso_datetime, w.text)
+            map(is_iso_datetime, w.texts())
         )
 
 
