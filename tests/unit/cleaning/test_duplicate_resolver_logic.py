@@ -1,6 +1,11 @@
+from dataclasses import replace
+
+import pytest
+
 from analysis_service.cleaning.agents.duplicate_resolver.logic import (
     DedupConfig,
     DuplicateIndex,
+    Group,
     KeyIndex,
     reason,
 )
@@ -97,3 +102,25 @@ def test_spilled_index_returns_the_rows_it_was_given() -> None:
     assert index.add_new([b"b", b"c"], [3, 4], ["z", "w"]) == [0]
     assert sorted(g.first for g in index.groups()) == [0, 1, 4]
     assert index.duplicates([b"a", b"c", None]) == [None, None, None]
+
+
+@pytest.mark.parametrize("limit", [20, 16])
+def test_a_settled_spilled_index_answers_as_the_disk_does(limit: int) -> None:
+    """settle() reads the multi-row groups back (when at most a quarter of
+    the limit); the answers are the on-disk ones either way, and a change
+    after it goes back to the disk."""
+    index = KeyIndex(memory_limit=limit)
+    keys = [bytes([i % 5]) for i in range(12)] + [b"s%d" % i for i in range(20)]
+    for r, k in enumerate(keys):
+        g = index.get(k)
+        index.put(k, Group(r, r, 1, ["v"], ["v"]) if g is None else replace(g, count=g.count + 1))
+    assert index.spilled  # 25 keys
+    asked = [b"\x00", b"\x03", b"s1", None, b"q"]
+    before = [g if g is None else g.count for g in index.duplicates(asked)]
+    assert before == [3, 2, None, None, None]
+    index.settle()
+    assert (index._settled is not None) == (limit == 20)  # 5 groups of 2+ <= 20 // 4
+    assert [g if g is None else g.count for g in index.duplicates(asked)] == before
+    index.put(b"s1", Group(13, 40, 2, ["v"], ["v"]))
+    assert index._settled is None
+    assert [g if g is None else g.count for g in index.duplicates(asked)] == [3, 2, 2, None, None]

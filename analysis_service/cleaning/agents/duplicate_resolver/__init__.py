@@ -128,6 +128,7 @@ class DuplicateResolver(CleaningAgent[DedupParams]):
 
     def plan(self, params: DedupParams, columns: Sequence[str], observer: Any) -> DuplicateIndex:
         assert isinstance(observer, _Observer)
+        observer.index.index.settle()
         return observer.index
 
     def applier(self, plan: Any) -> _Applier:

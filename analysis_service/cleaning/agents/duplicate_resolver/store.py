@@ -123,10 +123,27 @@ class KeyIndex:
         self._mem: dict[bytes, Group | _Single] = {}
         self._db: sqlite3.Connection | None = None
         self._spill_path = spill_path
+        self._settled: dict[bytes, Group] | None = None
 
     @property
     def spilled(self) -> bool:
         return self._db is not None
+
+    def settle(self) -> None:
+        """The index is complete (the statistics pass is over). Once spilled,
+        its groups of two rows or more are read back in one scan, when there
+        are at most a quarter of ``memory_limit`` of them (a group costs a few
+        times a single row), so that :meth:`duplicates` no longer queries the
+        disk for every candidate row."""
+        if self._db is None or self._settled is not None:
+            return
+        cap = max(self.memory_limit // 4, 1)
+        found: dict[bytes, Group] = {}
+        for k, blob in self._db.execute("SELECT k, g FROM idx WHERE n > 1"):
+            if len(found) >= cap:
+                return
+            found[bytes(k)] = Group.load(blob)
+        self._settled = found
 
     def get(self, key: bytes) -> Group | None:
         if self._db is None:
@@ -192,10 +209,14 @@ class KeyIndex:
                 entry = None if k is None else get(k)
                 out.append(entry if isinstance(entry, Group) and entry.count > 1 else None)
             return out
+        if self._settled is not None:
+            settled = self._settled
+            return [None if k is None else settled.get(k) for k in keys]
         found = {bytes(k): blob for k, blob in self._lookup(keys, ", g", "n > 1 AND ")}
         return [None if k is None or k not in found else Group.load(found[k]) for k in keys]
 
     def put(self, key: bytes, group: Group) -> None:
+        self._settled = None  # a change after settle(): back to the disk
         if self._db is None:
             self._mem[key] = group
             if len(self._mem) > self.memory_limit:
