@@ -324,7 +324,12 @@ class DuplicateIndex:
             return None
         if self._sorted is None:
             self._sorted = np.unique(np.frombuffer(self._members, dtype=np.int64))
-        return np.flatnonzero(np.isin(row_index, self._sorted, assume_unique=False))
+        members = self._sorted
+        if not len(members):
+            return np.flatnonzero(np.zeros(len(row_index), dtype=bool))
+        # a binary search per row (np.isin would sort the members again per batch)
+        at = np.minimum(np.searchsorted(members, row_index), len(members) - 1)
+        return np.flatnonzero(members[at] == row_index)
 
     def members(self, batch: BatchCells) -> list[tuple[int, int, Group]]:
         """The rows of ``batch`` in a group of two or more: (position,
