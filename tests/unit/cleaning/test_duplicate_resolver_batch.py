@@ -141,6 +141,8 @@ def test_batch_index_matches_the_per_row_index(cfg: DedupConfig, limit: int) -> 
     batched = DuplicateIndex(cfg, KeyIndex(limit))
     for index, batch in _batches(rows, 53):
         batched.add_batch(index, batch)
+    batched.settle()
+    per_row.settle()
     assert batched.spilled is per_row.spilled is (limit == 3)
     counts = {m: (t.count, t.affected) for m, t in batched.methods.items()}
     assert counts == {m: (t.count, t.affected) for m, t in per_row.methods.items()}

@@ -79,6 +79,7 @@ def test_method_counts_survive_spilling() -> None:
         dup._own = {m: (matcher, type(seen)(limit)) for m, (matcher, seen) in dup._own.items()}
         for i, r in enumerate(ROWS):
             dup.add(i, r)
+        dup.settle()
         assert dup.spilled is (limit < len(ROWS))
         return {m: (t.count, t.affected) for m, t in dup.methods.items()}
 
@@ -92,7 +93,7 @@ def test_method_counts_survive_spilling() -> None:
 def test_spilled_index_returns_the_rows_it_was_given() -> None:
     """A group of one row goes to disk as its packed text, or as a whole
     group when its cells could not be packed (a tuple); both come back."""
-    index = KeyIndex(memory_limit=1)
+    index = KeyIndex(memory_limit=1, overflow=False)
     rest = index.add_new([b"a", b"b", b"a"], [0, 1, 2], ["x\x1fy", ("p\x1fq", None), "x\x1fy"])
     assert index.spilled
     assert rest == [2]
@@ -109,7 +110,7 @@ def test_a_settled_spilled_index_answers_as_the_disk_does(limit: int) -> None:
     """settle() reads the multi-row groups back (when at most a quarter of
     the limit); the answers are the on-disk ones either way, and a change
     after it goes back to the disk."""
-    index = KeyIndex(memory_limit=limit)
+    index = KeyIndex(memory_limit=limit, overflow=False)
     keys = [bytes([i % 5]) for i in range(12)] + [b"s%d" % i for i in range(20)]
     for r, k in enumerate(keys):
         g = index.get(k)

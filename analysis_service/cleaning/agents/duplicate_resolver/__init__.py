@@ -30,6 +30,7 @@ from analysis_service.cleaning.agents.duplicate_resolver.logic import (
 from analysis_service.cleaning.agents.duplicate_resolver.output import build
 from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
 from analysis_service.cleaning.agents.duplicate_resolver.rules import (
+    MEMORY_DIGESTS,
     MEMORY_GROUPS,
     REMOVAL_RULES,
     RULE_MERGED,
@@ -65,7 +66,7 @@ def config_for(params: DedupParams, columns: Sequence[str]) -> DedupConfig:
 
 class _Observer:
     def __init__(self, config: DedupConfig) -> None:
-        self.index = DuplicateIndex(config, KeyIndex(MEMORY_GROUPS))
+        self.index = DuplicateIndex(config, KeyIndex(MEMORY_GROUPS), MEMORY_DIGESTS)
 
     def consume(self, batch: CleanBatch) -> None:
         self.index.add_batch(batch.row_index.tolist(), BatchCells.of(batch.frame))
@@ -128,7 +129,7 @@ class DuplicateResolver(CleaningAgent[DedupParams]):
 
     def plan(self, params: DedupParams, columns: Sequence[str], observer: Any) -> DuplicateIndex:
         assert isinstance(observer, _Observer)
-        observer.index.index.settle()
+        observer.index.settle()
         return observer.index
 
     def applier(self, plan: Any) -> _Applier:

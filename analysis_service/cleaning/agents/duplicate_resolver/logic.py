@@ -3,8 +3,10 @@
 Memory: a row is reduced to a 16-byte blake2b digest of its key (the key
 columns, or all columns; normalised = whitespace collapsed and casefolded,
 e-mail columns lowercased). The index maps digest -> (first row, last row,
-count, first row's values) and spills to a temporary SQLite file past its
-limit (:mod:`.store`). Each requested detection method whose matching
+count, first row's values) for up to its memory limit of keys; rows with a
+key first seen past it are written to overflow files and grouped, in file
+order, by :meth:`DuplicateIndex.settle` once the pass is over
+(:mod:`.store`, :mod:`.overflow`). Each requested detection method whose matching
 differs from the resolution's keeps a digest set of its own (about 100
 bytes per distinct row of a multi-row group, also spilling: such a method
 is always finer than the resolution, so only rows joining a group can
@@ -39,6 +41,7 @@ reported as not supported, never as 0.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from array import array
 from collections.abc import Sequence
@@ -113,9 +116,15 @@ class MethodTally:
     note: str = ""
 
     def hit(self, row_index: int) -> None:
+        """One more redundant row; ``affected`` keeps the first rows of the
+        file (the rows past the index's memory are counted after the pass,
+        so hits do not always come in file order)."""
         self.count += 1
         if len(self.affected) < MAX_AFFECTED:
-            self.affected.append(row_index)
+            bisect.insort(self.affected, row_index)
+        elif row_index < self.affected[-1]:
+            bisect.insort(self.affected, row_index)
+            self.affected.pop()
 
 
 class _Matcher:
@@ -154,7 +163,12 @@ class _Matcher:
 class DuplicateIndex:
     """Statistics pass: feed every row in file order with its original row index."""
 
-    def __init__(self, config: DedupConfig, index: KeyIndex | None = None) -> None:
+    def __init__(
+        self,
+        config: DedupConfig,
+        index: KeyIndex | None = None,
+        digest_limit: int | None = None,
+    ) -> None:
         self.config = config
         self.index = index or KeyIndex()
         keys = config.key_columns or config.columns
@@ -163,7 +177,7 @@ class DuplicateIndex:
         self._resolution = _Matcher(config, key_pos, mode)
         self.methods: dict[str, MethodTally] = {}
         self._own: dict[str, tuple[_Matcher, DigestSet]] = {}
-        limit = self.index.memory_limit
+        limit = digest_limit or self.index.memory_limit
         all_pos = list(range(len(config.columns)))
         specs = {"exact": (all_pos, EXACT), "case_variations": (key_pos, ALL)}
         specs["email_case"] = (key_pos, EMAILS)
@@ -190,6 +204,7 @@ class DuplicateIndex:
         # row_index of every row in a group of two or more (None: too many)
         self._members: array[int] | None = array("q")
         self._sorted: npt.NDArray[np.int64] | None = None
+        self._settled = False
 
     def key(self, row: Sequence[str | None]) -> bytes | None:
         return self._resolution.key(row)
@@ -205,8 +220,22 @@ class DuplicateIndex:
         elif row_index < -self._removed[0][0]:
             heapq.heapreplace(self._removed, item)
 
+    def settle(self) -> None:
+        """The statistics pass is over: the rows whose key was first seen
+        past the index's memory and repeats are grouped now, in file order,
+        exactly as if they had been grouped while read (see
+        :meth:`KeyIndex.overflowed`); a spilled index reads its multi-row
+        groups back. Idempotent; every question below settles first."""
+        if self._settled:
+            return
+        self._settled = True
+        for row_index, k, packed in self.index.overflowed():
+            self._add_keyed(row_index, k, unpack(packed))
+        self.index.settle()
+
     def removed_sample(self) -> list[tuple[int, Group, list[str | None]]]:
         """The first removed rows (row_index order) with their group and values."""
+        self.settle()
         out = []
         for neg, key, values in sorted(self._removed, key=lambda t: -t[0]):
             g = self.index.get(key)
@@ -217,7 +246,7 @@ class DuplicateIndex:
     def add(self, row_index: int, row: Sequence[str | None]) -> None:
         """Feed one row (:meth:`add_batch` does the same for a whole batch)."""
         k = self.key(row)
-        if k is not None:
+        if k is not None and self.index.add_new([k], [row_index], [tuple(row)]):
             self._add_keyed(row_index, k, list(row))
 
     def add_batch(self, row_index: Sequence[int], batch: BatchCells) -> None:
@@ -307,11 +336,13 @@ class DuplicateIndex:
         return (DUPLICATE_ROW if list(row) == list(survivor) else PARTIAL_DUPLICATE), []
 
     def decide(self, row_index: int, row: Sequence[str | None]) -> tuple[str, int, Group | None]:
-        """('keep', row_index, group) | ('remove', survivor, group)."""
+        """('keep', row_index, group) | ('remove', survivor, group); the
+        group is None for a row alone with its key."""
+        self.settle()
         k = self.key(row)
         g = self.index.get(k) if k is not None else None
         if g is None or g.count == 1:
-            return "keep", row_index, g
+            return "keep", row_index, None
         survivor = self.survivor(g)
         return ("keep" if row_index == survivor else "remove"), survivor, g
 
@@ -320,6 +351,7 @@ class DuplicateIndex:
         more (from the statistics pass: row_index identifies a row of this
         agent's input), or None when too many to keep (then every row's key
         is looked up)."""
+        self.settle()
         if self._members is None:
             return None
         if self._sorted is None:
@@ -335,6 +367,7 @@ class DuplicateIndex:
         """The rows of ``batch`` in a group of two or more: (position,
         survivor, group), in row order; :meth:`decide` keeps every other
         row (without a group to compare or merge with)."""
+        self.settle()
         groups = self.index.duplicates(self._resolution.keys(batch))
         return [(p, self.survivor(g), g) for p, g in enumerate(groups) if g is not None]
 

@@ -20,8 +20,14 @@ RULE_DUPLICATE = DUPLICATE_ROW
 RULE_MERGED = "merge_smart_fill"
 #: Removal rules (Removed.rule, the quarantine _rule), one per relation to the survivor.
 REMOVAL_RULES = (DUPLICATE_ROW, PARTIAL_DUPLICATE, KEY_CONFLICT)
-#: Groups held in memory before the index spills to SQLite on disk.
-MEMORY_GROUPS = 1_000_000
+#: Keys held in memory by the index; a row with a key first seen past them
+#: goes to the overflow files (:mod:`.overflow`), grouped after the pass. The
+#: overflow is as fast as memory, so this only bounds memory (about 380 bytes
+#: per key; 200,000 keys are about 76 MB).
+MEMORY_GROUPS = 200_000
+#: Digests held in memory by each detection method's own set (rows of
+#: multi-row groups only, about 100 bytes each) before it spills to SQLite.
+MEMORY_DIGESTS = 1_000_000
 
 #: Duplicate share of the rows (percent) at which the volume is high / medium.
 HIGH_VOLUME_PCT = 10.0

@@ -1,15 +1,23 @@
-"""The duplicate index's storage: digest -> group, and digest sets, each in
-memory up to a limit and then in a temporary on-disk SQLite database
-(``sqlite3.connect("")`` makes a private file that SQLite deletes when the
-connection closes), so answers stay exact and memory stays flat.
+"""The duplicate index's storage: digest -> group, and digest sets.
 
-Cost in memory before spilling: a group of one row (most rows) is a tuple
-of its row_index and its cells packed into one string, about 150 bytes +
-the row's text; a group of two or more about 200 bytes + the first and last
-rows' text (:class:`KeyIndex`); about 100 bytes per distinct digest
-(:class:`DigestSet`, which only holds rows of multi-row groups).
+:class:`KeyIndex` keeps up to ``memory_limit`` keys in memory; past them a
+row whose key is not in memory goes to the overflow files
+(:mod:`.overflow`: sequential writes, grouped after the pass), so the index
+never does a lookup on disk while reading and its time stays linear in the
+rows. The groups found in the overflow are kept in a second
+:class:`KeyIndex` which, like :class:`DigestSet`, moves to a temporary
+on-disk SQLite database past its limit (``sqlite3.connect("")`` makes a
+private file that SQLite deletes when the connection closes), so answers
+stay exact and memory stays flat.
 
-Once spilled, a batch's new keys are found with ``IN (...)`` queries and
+Cost in memory: a group of one row (most rows) is a tuple of its
+row_index and its cells packed into one string, about 150 bytes + the
+row's text; a group of two or more about 200 bytes + the first and last
+rows' text; about 100 bytes per distinct digest (:class:`DigestSet`,
+which only holds rows of multi-row groups). In the overflow a row costs 40
+bytes on disk + its text.
+
+In SQLite, a batch's new keys are found with ``IN (...)`` queries and
 inserted with one ``executemany``; a group of one row is stored as its
 packed text and row_index, larger groups as :meth:`Group.dump` JSON.
 """
@@ -23,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis_service.cleaning.agents.duplicate_resolver.keys import Packed, unpack
+from analysis_service.cleaning.agents.duplicate_resolver.overflow import Overflow
 
 #: "" = SQLite's private temporary database on disk (deleted on close).
 SPILL_PATH = ""
@@ -116,20 +125,56 @@ class KeyIndex:
 
     In memory a group of one row is only ``(row_index, values)``: most rows
     of a file are unique, and a :class:`Group` is made when a second member
-    comes (:meth:`get` makes it; :meth:`put` stores it)."""
+    comes (:meth:`get` makes it; :meth:`put` stores it).
 
-    def __init__(self, memory_limit: int = 1_000_000, spill_path: str = SPILL_PATH) -> None:
+    Past the limit (``overflow``, the default) the groups in memory stay
+    there and keep taking their members, and a row whose key is not in
+    memory goes to an :class:`~.overflow.Overflow` without any lookup;
+    :meth:`overflowed` gives back the rows whose key repeats there, once the
+    statistics pass is over, for the caller to group (:meth:`put` then
+    stores those groups in a second index, which spills to SQLite past the
+    same limit). Without ``overflow`` the whole index moves to SQLite."""
+
+    def __init__(
+        self,
+        memory_limit: int = 1_000_000,
+        spill_path: str = SPILL_PATH,
+        *,
+        overflow: bool = True,
+    ) -> None:
         self.memory_limit = memory_limit
         self._mem: dict[bytes, Group | _Single] = {}
         self._db: sqlite3.Connection | None = None
         self._spill_path = spill_path
         self._settled: dict[bytes, Group] | None = None
+        self._may_overflow = overflow
+        self._overflow: Overflow | None = None
+        self._late: KeyIndex | None = None  # groups of keys first seen in the overflow
 
     @property
     def spilled(self) -> bool:
-        return self._db is not None
+        return self._db is not None or self._overflow is not None
+
+    @property
+    def overflow_rows(self) -> int:
+        return 0 if self._overflow is None else self._overflow.rows
+
+    def overflowed(self) -> Iterator[tuple[int, bytes, Packed]]:
+        """(row_index, key, packed cells) of the overflow's rows whose key
+        repeats there, in file order; once (the files are then deleted)."""
+        if self._overflow is None:
+            return
+        try:
+            yield from self._overflow.repeated()
+        finally:
+            self._overflow.close()
 
     def settle(self) -> None:
+        if self._late is not None:
+            self._late.settle()
+        self._settle()
+
+    def _settle(self) -> None:
         """The index is complete (the statistics pass is over). Once spilled,
         its groups of two rows or more are read back in one scan, when there
         are at most a quarter of ``memory_limit`` of them (a group costs a few
@@ -148,7 +193,9 @@ class KeyIndex:
     def get(self, key: bytes) -> Group | None:
         if self._db is None:
             entry = self._mem.get(key)
-            return None if entry is None else _group(entry)
+            if entry is not None:
+                return _group(entry)
+            return None if self._late is None else self._late.get(key)
         row = self._db.execute("SELECT r, g FROM idx WHERE k = ?", (key,)).fetchone()
         return None if row is None else _loaded(row[0], row[1])
 
@@ -163,8 +210,21 @@ class KeyIndex:
         for the caller to add one by one (as members of existing groups)."""
         rest: list[int] = []
         mem = self._mem
-        if self._db is None and len(mem) + len(keys) > self.memory_limit:
-            self._spill()  # this batch might not fit: the index goes to disk now
+        full = self._overflow is None and len(mem) + len(keys) > self.memory_limit
+        if self._db is None and full:  # this batch might not fit
+            if self._may_overflow:
+                self._overflow = Overflow()
+                self._late = KeyIndex(self.memory_limit, self._spill_path, overflow=False)
+            else:
+                self._spill()
+        if self._overflow is not None:
+            new: list[int] = []
+            for p, k in enumerate(keys):
+                (rest if k in mem else new).append(p)
+            self._overflow.add(
+                [keys[p] for p in new], [row_index[p] for p in new], [rows[p] for p in new]
+            )
+            return rest
         if self._db is None:
             for p, k in enumerate(keys):
                 if k in mem:
@@ -205,9 +265,16 @@ class KeyIndex:
         if self._db is None:
             get = self._mem.get
             out: list[Group | None] = []
-            for k in keys:
+            late: list[int] = []
+            for p, k in enumerate(keys):
                 entry = None if k is None else get(k)
                 out.append(entry if isinstance(entry, Group) and entry.count > 1 else None)
+                if entry is None and k is not None and self._late is not None:
+                    late.append(p)
+            if late and self._late is not None:
+                known = self._late.duplicates([keys[p] for p in late])
+                for p, g in zip(late, known, strict=True):
+                    out[p] = g
             return out
         if self._settled is not None:
             settled = self._settled
@@ -217,6 +284,9 @@ class KeyIndex:
 
     def put(self, key: bytes, group: Group) -> None:
         self._settled = None  # a change after settle(): back to the disk
+        if self._late is not None and key not in self._mem:
+            self._late.put(key, group)
+            return
         if self._db is None:
             self._mem[key] = group
             if len(self._mem) > self.memory_limit:
@@ -238,7 +308,12 @@ class KeyIndex:
 
     def groups(self, *, min_count: int = 1) -> Iterator[Group]:
         """Every group with ``min_count`` rows or more, streamed (never all
-        in memory once spilled)."""
+        in memory once spilled). Past an overflow only groups of two rows or
+        more can be listed (the single rows stay in its files)."""
+        if self._late is not None:
+            if min_count < 2:
+                raise ValueError("an overflowed index lists groups of two rows or more")
+            yield from self._late.groups(min_count=min_count)
         if self._db is None:
             for entry in list(self._mem.values()):
                 if isinstance(entry, Group) and entry.count >= min_count:
