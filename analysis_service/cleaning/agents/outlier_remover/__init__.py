@@ -109,7 +109,7 @@ class _Applier(StatelessApplier):
         copied = False
         n = batch.num_rows
         remove = np.zeros(n, dtype=bool)
-        reasons: list[list[str]] = [[] for _ in range(n)]
+        reasons: dict[int, list[str]] = {}  # only the rows with an outlier cell
         changes: list[Change] = []
         strategy = self.plan.params.removal_strategy
         for col, info in self.plan.columns.items():
@@ -125,7 +125,7 @@ class _Applier(StatelessApplier):
             if strategy == "remove":
                 for i, b, x in zip(rows, before, hits, strict=True):
                     remove[i] = True
-                    reasons[i].append(f"{col}={b} {f.why(x)}")
+                    reasons.setdefault(i, []).append(f"{col}={b} {f.why(x)}")
             else:
                 assert info.imputation is not None
                 after = fmt(info.imputation)
@@ -145,7 +145,7 @@ class _Applier(StatelessApplier):
                 Removed(
                     RULE_REMOVED,
                     batch.row_index[idx],
-                    ["outlier: " + "; ".join(reasons[i]) for i in idx],
+                    ["outlier: " + "; ".join(reasons[i]) for i in idx.tolist()],
                 ),
             )
         return BatchResult(kept, tuple(changes), removed)
