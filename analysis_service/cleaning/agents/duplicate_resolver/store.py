@@ -132,8 +132,9 @@ class KeyIndex:
     memory goes to an :class:`~.overflow.Overflow` without any lookup;
     :meth:`overflowed` gives back the rows whose key repeats there, once the
     statistics pass is over, for the caller to group (:meth:`put` then
-    stores those groups in a second index, which spills to SQLite past the
-    same limit). Without ``overflow`` the whole index moves to SQLite."""
+    stores those groups in a second index, which spills to SQLite past a
+    quarter of the limit: a group costs about four keys seen once).
+    Without ``overflow`` the whole index moves to SQLite."""
 
     def __init__(
         self,
@@ -214,7 +215,10 @@ class KeyIndex:
         if self._db is None and full:  # this batch might not fit
             if self._may_overflow:
                 self._overflow = Overflow()
-                self._late = KeyIndex(self.memory_limit, self._spill_path, overflow=False)
+                # its entries are groups of two rows or more: about four times
+                # a key seen once (their first and last rows, merged values)
+                late = max(self.memory_limit // 4, 1)
+                self._late = KeyIndex(late, self._spill_path, overflow=False)
             else:
                 self._spill()
         if self._overflow is not None:
