@@ -234,6 +234,30 @@ def _run_pass(
     return run.tallies
 
 
+class CsvOut:
+    """csv.writer with the chain's dialect, that never lets a carriage return
+    split a row: Python's writer (QUOTE_MINIMAL) quotes only the characters
+    of its lineterminator, so with "\\n" a lone "\\r" in a cell would end the
+    row for every reader. A batch holding one is written with every field
+    quoted (the same values when read back)."""
+
+    def __init__(self, fh: TextIO, options: Mapping[str, Any]) -> None:
+        self._plain = csv.writer(fh, **options)
+        self._quoted = csv.writer(fh, **{**options, "quoting": csv.QUOTE_ALL})
+        self._unsafe = "\r" not in str(options.get("lineterminator", "\r\n"))
+
+    def writerow(self, row: Sequence[Any]) -> None:
+        self._plain.writerow(row)
+
+    def writerows(self, rows: Iterable[Sequence[Any]], *, carriage_return: bool) -> None:
+        """``carriage_return``: some cell of ``rows`` holds a "\\r"."""
+        (self._quoted if carriage_return and self._unsafe else self._plain).writerows(rows)
+
+
+def _has_cr(frame: pd.DataFrame) -> bool:
+    return any(bool(frame[c].str.contains("\r", regex=False).any()) for c in frame.columns)
+
+
 def _column_values(frame: pd.DataFrame) -> list[Any]:
     """Each column as a list of cell texts ("" for null), for csv.writerows."""
     return [frame[c].to_numpy(dtype=object, na_value="") for c in frame.columns]
@@ -369,13 +393,14 @@ def run_chain(
         run.cleaned_columns = out_columns
         chosen = dialect() if callable(dialect) else dialect  # known once the source was opened
         options = dict(chosen or {"lineterminator": "\n"})
-        cw = csv.writer(cleaned, **options)
+        cw = CsvOut(cleaned, options)
         cw.writerow(out_columns)
 
         def write_cleaned(batch: CleanBatch) -> None:
             if batch.num_rows:
                 frame = batch.frame[list(out_columns)] if out_columns else batch.frame
-                cw.writerows(zip(*_column_values(frame), strict=True))
+                rows = zip(*_column_values(frame), strict=True)
+                cw.writerows(rows, carriage_return=_has_cr(frame))
             run.rows_cleaned += batch.num_rows
 
         if transforms:
@@ -408,7 +433,7 @@ def run_chain(
             for batch in original.batches():
                 write_cleaned(batch)
         meter.next_pass()
-        _write_quarantine(run, original, logs, csv.writer(quarantine, **options), cancel, meter)
+        _write_quarantine(run, original, logs, CsvOut(quarantine, options), cancel, meter)
         if transforms or run.rows_quarantined:
             run.passes += 1
     if run.rows_in != run.rows_cleaned + run.rows_quarantined:
@@ -423,7 +448,7 @@ def _write_quarantine(
     run: ChainRun,
     original: BatchSpool,
     logs: Sequence[RemovalLog],
-    writer: Any,
+    writer: CsvOut,
     cancel: Callable[[], bool] | None,
     meter: _Meter,
 ) -> None:
@@ -453,11 +478,15 @@ def _write_quarantine(
         for c, n in rows.isna().sum().items():
             run.quarantined_nulls[str(c)] += int(n)
         values = _column_values(rows)
+        cr = _has_cr(rows) or any("\r" in f"{rule}{reason}" for _, _, rule, reason in mine)
         writer.writerows(
-            [*cells, row + 1, agent, rule, reason]
-            for cells, (row, agent, rule, reason) in zip(
-                zip(*values, strict=True) if values else ([] for _ in mine), mine, strict=True
-            )
+            (
+                [*cells, row + 1, agent, rule, reason]
+                for cells, (row, agent, rule, reason) in zip(
+                    zip(*values, strict=True) if values else ([] for _ in mine), mine, strict=True
+                )
+            ),
+            carriage_return=cr,
         )
         run.rows_quarantined += len(mine)
     if pending is not None:

@@ -21,6 +21,9 @@ from hypothesis import strategies as st
 
 from analysis_service.agents.base import AgentOutput
 from analysis_service.agents.params import AgentParams
+from analysis_service.cleaning.agents.cleanse_writeback.reread import scan_cleaned
+from analysis_service.cleaning.agents.duplicate_resolver import DuplicateResolver
+from analysis_service.cleaning.agents.duplicate_resolver.params import DedupParams
 from analysis_service.cleaning.chain import Step, run_chain
 from analysis_service.cleaning.model import (
     BatchResult,
@@ -262,3 +265,28 @@ def test_a_spool_gives_back_one_batch_per_batch_written(tmp_path: Path) -> None:
     assert [b.num_rows for b in back] == list(sizes)
     assert back[1].frame["a"].tolist() == [str(7 + i) for i in range(5)]
     assert back[1].row_index.tolist() == list(range(7, 12))
+
+
+def test_a_carriage_return_in_a_cell_never_splits_a_row(tmp_path: Path) -> None:
+    """csv.writer with a "\\n" lineterminator does not quote a lone "\\r";
+    the chain quotes such a batch whole, so the cleaned and quarantine CSVs
+    read back with the same rows and values (and the writeback's re-read
+    finds no ragged row)."""
+    data = b'id,text\n1,"a\rb"\n2,plain\n1,"a\rb"\n'
+
+    def source() -> Any:
+        t = open_table([data], batch_rows=2)
+        return t.columns, t
+
+    cleaned, quarantine = io.StringIO(), io.StringIO()
+    run = run_chain(source, [Step(DuplicateResolver(), DedupParams())], cleaned, quarantine)
+    assert (run.rows_cleaned, run.rows_quarantined) == (2, 1)
+    rows = list(csv.reader(io.StringIO(cleaned.getvalue())))
+    assert rows == [["id", "text"], ["1", "a\rb"], ["2", "plain"]]
+    gone = list(csv.reader(io.StringIO(quarantine.getvalue())))
+    assert [r[:3] for r in gone] == [["id", "text", "_row_number"], ["1", "a\rb", "3"]]
+    path = tmp_path / "cleaned.csv"
+    path.write_text(cleaned.getvalue(), encoding="utf-8", newline="")
+    for use_arrow in (True, False):
+        scan = scan_cleaned(path, ["id", "text"], {}, count_duplicates=True, use_arrow=use_arrow)
+        assert scan.rows == 2 and scan.ragged_rows == 0
