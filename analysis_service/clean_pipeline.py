@@ -30,7 +30,8 @@ from typing import Any
 
 import grpc
 
-from analysis_service.cleaning.chain import ChainError, manifest, sha256_of
+from analysis_service.cleaning.chain import ChainError
+from analysis_service.cleaning.files import manifest, sha256_of
 from analysis_service.cleaning.runner import CleanRequest, CleanRun, run_clean_agents
 from analysis_service.cleaning.source import TableSource
 from analysis_service.domain.errors import AnalysisCancelled, InputError

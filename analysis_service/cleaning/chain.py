@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import copy
-import csv
-import hashlib
 import heapq
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -14,57 +12,37 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-import pandas as pd
 
+from analysis_service.cleaning.files import CsvOut, column_values, has_carriage_return
 from analysis_service.cleaning.model import (
-    MAX_EXAMPLES,
     QUARANTINE_COLUMNS,
     AgentKind,
     AgentTally,
     BatchResult,
     CleanBatch,
-    CleaningAgent,
+)
+from analysis_service.cleaning.passes import (
+    ChainError,
+    Meter,
+    ProgressHook,
+    RowsLost,
+    Step,
+    agent_failed,
+    cancelled,
+    run_pass,
 )
 from analysis_service.cleaning.spool import BatchSpool, RemovalLog
 from analysis_service.domain.sources import TableBatch
 
-
-class ChainError(RuntimeError):
-    """The chain cannot write a trustworthy result; ``code`` is the
-    ErrorReason name to put on the task."""
-
-    def __init__(self, message: str, *, code: str, agent_id: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.agent_id = agent_id
-
-
-class RowsLost(ChainError):
-    """An applier returned fewer or more rows than it was given."""
-
-    def __init__(self, message: str, agent_id: str = "") -> None:
-        super().__init__(message, code="CLEANING_ROWS_LOST", agent_id=agent_id)
-
-
-def _agent_failed(agent_id: str, exc: Exception) -> ChainError:
-    return ChainError(
-        f"cleaning agent {agent_id} failed: {type(exc).__name__}: {exc}",
-        code="CLEANING_AGENT_FAILED",
-        agent_id=agent_id,
-    )
-
-
-@dataclass
-class Step:
-    """One selected agent with its typed parameters."""
-
-    agent: CleaningAgent[Any]
-    params: Any
-    overrides: Mapping[str, Any] | None = None
-    plan: Any = None
-    observer: Any = None
-    columns_in: tuple[str, ...] = ()
-    columns_out: tuple[str, ...] = ()
+__all__ = [
+    "ChainError",
+    "ChainRun",
+    "ProgressHook",
+    "RowsLost",
+    "Source",
+    "Step",
+    "run_chain",
+]
 
 
 @dataclass
@@ -95,174 +73,6 @@ def _clean_batches(batches: Iterable[TableBatch]) -> Iterator[tuple[TableBatch, 
         yield b, CleanBatch(frame, index)
 
 
-class _Pass:
-    """One pass of the source through the appliers of ``steps``."""
-
-    def __init__(
-        self,
-        steps: Sequence[Step],
-        sink: Callable[[CleanBatch], None],
-        on_removed: Callable[[str, BatchResult], None] | None,
-    ) -> None:
-        self.steps = steps
-        self.appliers = [s.agent.applier(s.plan) for s in steps]
-        self.tallies = {
-            s.agent.agent_id: AgentTally(
-                s.agent.agent_id, columns_in=s.columns_in, columns_out=s.columns_out
-            )
-            for s in steps
-        }
-        self.sink = sink
-        self.on_removed = on_removed
-
-    def _record(self, k: int, given: int, res: BatchResult) -> None:
-        tally = self.tallies[self.steps[k].agent.agent_id]
-        tally.rows_in += given
-        tally.rows_out += res.kept.num_rows
-        changed_rows: set[int] = set()
-        for change in res.changes:
-            rule = tally.rule(change.rule, change.column)
-            rule.cells += change.cells
-            rule.rows += change.cells
-            for b, a in zip(change.before, change.after, strict=True):
-                if a is None and b is not None:
-                    rule.nulled += 1
-                elif b is None and a is not None:
-                    rule.filled += 1
-            tally.cells_changed += change.cells
-            changed_rows.update(int(r) for r in change.row_index)
-            for i in range(min(change.cells, MAX_EXAMPLES - len(rule.examples))):
-                rule.examples.append(
-                    {
-                        "row_index": int(change.row_index[i]),
-                        "before": change.before[i],
-                        "after": change.after[i],
-                    }
-                )
-        tally.rows_changed += len(changed_rows)
-        for removed in res.removed:
-            rule = tally.rule(removed.rule, "")
-            rule.rows += removed.rows
-            tally.rows_removed += removed.rows
-            for i in range(min(removed.rows, MAX_EXAMPLES - len(rule.examples))):
-                rule.examples.append(
-                    {"row_index": int(removed.row_index[i]), "reason": removed.reasons[i]}
-                )
-        if self.on_removed is not None and res.removed:
-            self.on_removed(self.steps[k].agent.agent_id, res)
-
-    def feed(self, batch: CleanBatch, start: int = 0) -> None:
-        for k in range(start, len(self.steps)):
-            given = batch.num_rows
-            try:
-                res = self.appliers[k].apply(batch)
-            except Exception as exc:
-                raise _agent_failed(self.steps[k].agent.agent_id, exc) from exc
-            self._record(k, given, res)
-            batch = res.kept
-        self.sink(batch)
-
-    def finish(self) -> None:
-        for k, applier in enumerate(self.appliers):
-            try:
-                res = applier.flush()
-            except Exception as exc:
-                raise _agent_failed(self.steps[k].agent.agent_id, exc) from exc
-            if res is None:
-                continue
-            self._record(k, 0, res)
-            if res.kept.num_rows:
-                self.feed(res.kept, k + 1)
-        for tally in self.tallies.values():
-            if tally.rows_in != tally.rows_out + tally.rows_removed:
-                raise RowsLost(
-                    f"{tally.agent} was given {tally.rows_in} rows but returned "
-                    f"{tally.rows_out} kept and {tally.rows_removed} removed",
-                    tally.agent,
-                )
-
-
-def _cancelled(cancel: Callable[[], bool] | None) -> None:
-    if cancel is not None and cancel():
-        from analysis_service.domain.errors import AnalysisCancelled
-
-        raise AnalysisCancelled()
-
-
-#: ``progress(pass_index, passes_expected, fraction_of_this_pass)``; pass 0
-#: (reading the source) reports no fraction (the caller knows the bytes).
-ProgressHook = Callable[[int, int, float], None]
-
-
-class _Meter:
-    """Progress over the passes after the first, by rows."""
-
-    def __init__(self, hook: ProgressHook | None, expected: int) -> None:
-        self.hook = hook
-        self.expected = expected
-        self.index = 0
-        self.rows_total = 0
-        self._done = 0
-
-    def next_pass(self) -> None:
-        self.index += 1
-        self._done = 0
-
-    def rows(self, n: int) -> None:
-        self._done += n
-        if self.hook is not None and self.rows_total:
-            self.hook(self.index, self.expected, min(1.0, self._done / self.rows_total))
-
-
-def _run_pass(
-    batches: Iterable[CleanBatch],
-    steps: Sequence[Step],
-    sink: Callable[[CleanBatch], None],
-    on_removed: Callable[[str, BatchResult], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
-    meter: _Meter | None = None,
-) -> dict[str, AgentTally]:
-    run = _Pass(steps, sink, on_removed)
-    if meter is not None:
-        meter.next_pass()
-    for batch in batches:
-        _cancelled(cancel)
-        run.feed(batch)
-        if meter is not None:
-            meter.rows(batch.num_rows)
-    run.finish()
-    return run.tallies
-
-
-class CsvOut:
-    """csv.writer with the chain's dialect, that never lets a carriage return
-    split a row: Python's writer (QUOTE_MINIMAL) quotes only the characters
-    of its lineterminator, so with "\\n" a lone "\\r" in a cell would end the
-    row for every reader. A batch holding one is written with every field
-    quoted (the same values when read back)."""
-
-    def __init__(self, fh: TextIO, options: Mapping[str, Any]) -> None:
-        self._plain = csv.writer(fh, **options)
-        self._quoted = csv.writer(fh, **{**options, "quoting": csv.QUOTE_ALL})
-        self._unsafe = "\r" not in str(options.get("lineterminator", "\r\n"))
-
-    def writerow(self, row: Sequence[Any]) -> None:
-        self._plain.writerow(row)
-
-    def writerows(self, rows: Iterable[Sequence[Any]], *, carriage_return: bool) -> None:
-        """``carriage_return``: some cell of ``rows`` holds a "\\r"."""
-        (self._quoted if carriage_return and self._unsafe else self._plain).writerows(rows)
-
-
-def _has_cr(frame: pd.DataFrame) -> bool:
-    return any(bool(frame[c].str.contains("\r", regex=False).any()) for c in frame.columns)
-
-
-def _column_values(frame: pd.DataFrame) -> list[Any]:
-    """Each column as a list of cell texts ("" for null), for csv.writerows."""
-    return [frame[c].to_numpy(dtype=object, na_value="") for c in frame.columns]
-
-
 class _Reopen:
     """The source, opened once for its column names and its one pass."""
 
@@ -277,7 +87,7 @@ def _observe(step: Step | None, batch: CleanBatch) -> None:
         try:
             step.observer.consume(batch)
         except Exception as exc:
-            raise _agent_failed(step.agent.agent_id, exc) from exc
+            raise agent_failed(step.agent.agent_id, exc) from exc
 
 
 def _plan(step: Step, columns: tuple[str, ...]) -> None:
@@ -290,7 +100,7 @@ def _plan(step: Step, columns: tuple[str, ...]) -> None:
     except Exception as exc:
         if type(exc).__name__ == "AnalysisCancelled":
             raise
-        raise _agent_failed(step.agent.agent_id, exc) from exc
+        raise agent_failed(step.agent.agent_id, exc) from exc
 
 
 def _start(step: Step, columns: tuple[str, ...]) -> None:
@@ -299,7 +109,7 @@ def _start(step: Step, columns: tuple[str, ...]) -> None:
     try:
         step.observer = step.agent.observer(step.params, columns)
     except Exception as exc:
-        raise _agent_failed(step.agent.agent_id, exc) from exc
+        raise agent_failed(step.agent.agent_id, exc) from exc
 
 
 def run_chain(
@@ -337,7 +147,7 @@ def run_chain(
     run.input_nulls = dict.fromkeys(columns, 0)
     run.quarantined_nulls = dict.fromkeys(columns, 0)
     expected = (len(transforms) + 2 + (1 if preview else 0)) if transforms else 2
-    meter = _Meter(progress, expected)
+    meter = Meter(progress, expected)
     with tempfile.TemporaryDirectory(prefix="chain-", dir=work_dir) as tmp:
         spools = Path(tmp)
         original = BatchSpool(spools / "input.arrow", columns)
@@ -345,7 +155,7 @@ def run_chain(
         if first is not None:
             _start(first, columns)
         for raw, batch in _clean_batches(opened.batches):
-            _cancelled(cancel)
+            cancelled(cancel)
             run.rows_in += raw.num_rows
             for c, n in batch.frame.isna().sum().items():
                 run.input_nulls[str(c)] += int(n)
@@ -381,7 +191,7 @@ def run_chain(
                 out.write(batch)
                 _observe(nxt, batch)
 
-            tally = _run_pass(
+            tally = run_pass(
                 current.batches(), [step], spool_and_observe, log_removed, cancel, meter
             )
             run.tallies.update(tally)
@@ -399,8 +209,8 @@ def run_chain(
         def write_cleaned(batch: CleanBatch) -> None:
             if batch.num_rows:
                 frame = batch.frame[list(out_columns)] if out_columns else batch.frame
-                rows = zip(*_column_values(frame), strict=True)
-                cw.writerows(rows, carriage_return=_has_cr(frame))
+                rows = zip(*column_values(frame), strict=True)
+                cw.writerows(rows, carriage_return=has_carriage_return(frame))
             run.rows_cleaned += batch.num_rows
 
         if transforms:
@@ -410,7 +220,7 @@ def run_chain(
             # (the dry run is complete before the cleaned CSV gets a row).
             held = BatchSpool(spools / "after-last.arrow", out_columns) if preview else None
             run.tallies.update(
-                _run_pass(
+                run_pass(
                     current.batches(),
                     [last],
                     write_cleaned if held is None else held.write,
@@ -424,7 +234,7 @@ def run_chain(
                 run.preview = copy.deepcopy(run.tallies)
                 meter.next_pass()
                 for batch in held.batches():
-                    _cancelled(cancel)
+                    cancelled(cancel)
                     write_cleaned(batch)
                     meter.rows(batch.num_rows)
                 held.delete()
@@ -450,7 +260,7 @@ def _write_quarantine(
     logs: Sequence[RemovalLog],
     writer: CsvOut,
     cancel: Callable[[], bool] | None,
-    meter: _Meter,
+    meter: Meter,
 ) -> None:
     """Every removed row with its ORIGINAL values, in file order, then
     ``_row_number``, ``_agent``, ``_rule``, ``_reason``."""
@@ -460,7 +270,7 @@ def _write_quarantine(
     if pending is None:
         return
     for batch in original.batches():
-        _cancelled(cancel)
+        cancelled(cancel)
         meter.rows(batch.num_rows)
         if not batch.num_rows:
             continue
@@ -477,8 +287,8 @@ def _write_quarantine(
         rows = batch.frame.iloc[positions]
         for c, n in rows.isna().sum().items():
             run.quarantined_nulls[str(c)] += int(n)
-        values = _column_values(rows)
-        cr = _has_cr(rows) or any("\r" in f"{rule}{reason}" for _, _, rule, reason in mine)
+        values = column_values(rows)
+        cr = has_carriage_return(rows) or any("\r" in f"{r[2]}{r[3]}" for r in mine)
         writer.writerows(
             (
                 [*cells, row + 1, agent, rule, reason]
@@ -491,28 +301,3 @@ def _write_quarantine(
         run.rows_quarantined += len(mine)
     if pending is not None:
         raise RowsLost(f"row {pending[0] + 1} was removed but is not in the input")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def manifest(run: ChainRun, executed: Sequence[str], hashes: Mapping[str, str]) -> dict[str, Any]:
-    """Every transformation and the content hash of each output."""
-    return {
-        "agents_executed": list(executed),
-        "rows_in": run.rows_in,
-        "rows_cleaned": run.rows_cleaned,
-        "rows_quarantined": run.rows_quarantined,
-        "accounting_holds": run.rows_in == run.rows_cleaned + run.rows_quarantined,
-        "columns_in": len(run.columns),
-        "columns_out": len(run.cleaned_columns),
-        "passes": run.passes,
-        "agents": [t.to_dict() for t in run.tallies.values()],
-        "transformations": [r.to_dict() for t in run.tallies.values() for r in t.rules.values()],
-        "outputs": [{"name": n, "sha256": h} for n, h in hashes.items()],
-    }

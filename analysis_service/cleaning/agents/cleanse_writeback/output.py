@@ -47,7 +47,7 @@ from analysis_service.cleaning.agents.cleanse_writeback.rules import (
     WritebackFacts,
 )
 from analysis_service.cleaning.agents.cleanse_writeback.verify import Verification
-from analysis_service.cleaning.chain import sha256_of
+from analysis_service.cleaning.files import sha256_of
 from analysis_service.cleaning.model import CleanContext
 from analysis_service.cleaning.output import card, percent, score
 from analysis_service.report.builder import zulu
