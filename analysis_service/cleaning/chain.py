@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from analysis_service.cleaning.files import CsvOut, column_values, has_carriage_return
+from analysis_service.cleaning.files import CsvOut, column_values
 from analysis_service.cleaning.model import (
     QUARANTINE_COLUMNS,
     AgentKind,
@@ -209,8 +209,7 @@ def run_chain(
         def write_cleaned(batch: CleanBatch) -> None:
             if batch.num_rows:
                 frame = batch.frame[list(out_columns)] if out_columns else batch.frame
-                rows = zip(*column_values(frame), strict=True)
-                cw.writerows(rows, carriage_return=has_carriage_return(frame))
+                cw.writerows(zip(*column_values(frame), strict=True), frame)
             run.rows_cleaned += batch.num_rows
 
         if transforms:
@@ -288,7 +287,6 @@ def _write_quarantine(
         for c, n in rows.isna().sum().items():
             run.quarantined_nulls[str(c)] += int(n)
         values = column_values(rows)
-        cr = has_carriage_return(rows) or any("\r" in f"{r[2]}{r[3]}" for r in mine)
         writer.writerows(
             (
                 [*cells, row + 1, agent, rule, reason]
@@ -296,7 +294,8 @@ def _write_quarantine(
                     zip(*values, strict=True) if values else ([] for _ in mine), mine, strict=True
                 )
             ),
-            carriage_return=cr,
+            rows,
+            (f"{r[2]}{r[3]}" for r in mine),
         )
         run.rows_quarantined += len(mine)
     if pending is not None:

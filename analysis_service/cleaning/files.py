@@ -30,12 +30,15 @@ class CsvOut:
     def writerow(self, row: Sequence[Any]) -> None:
         self._plain.writerow(row)
 
-    def writerows(self, rows: Iterable[Sequence[Any]], *, carriage_return: bool) -> None:
-        """``carriage_return``: some cell of ``rows`` holds a "\\r"."""
-        (self._quoted if carriage_return and self._unsafe else self._plain).writerows(rows)
+    def writerows(
+        self, rows: Iterable[Sequence[Any]], cells: pd.DataFrame, extra: Iterable[str] = ()
+    ) -> None:
+        """``rows``: the values of ``cells`` (and the ``extra`` texts)."""
+        quote = self._unsafe and (_has_carriage_return(cells) or any("\r" in t for t in extra))
+        (self._quoted if quote else self._plain).writerows(rows)
 
 
-def has_carriage_return(frame: pd.DataFrame) -> bool:
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
     return any(bool(frame[c].str.contains("\r", regex=False).any()) for c in frame.columns)
 
 

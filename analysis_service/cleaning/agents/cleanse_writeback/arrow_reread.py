@@ -33,7 +33,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from analysis_service.cleaning.agents.cleanse_writeback.values import (
+    BOOL_WORDS,
     MAX_EXAMPLES,
+    POLARS_BOOL,
     as_float,
     date_shape,
     is_datetime,
@@ -43,6 +45,7 @@ from analysis_service.cleaning.agents.cleanse_writeback.values import (
     is_non_finite,
     problem,
 )
+from analysis_service.cleaning.numbers import NUMBER
 from analysis_service.domain.sources import NA_TOKENS
 
 if TYPE_CHECKING:
@@ -62,8 +65,7 @@ _WS_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 _FWS = r"[\t\n\x0b\x0c\r ]"
 _INT = rf"^{_WS}*[+-]?[0-9]+{_WS}*$"
 _INT18 = rf"^{_WS}*[+-]?[0-9]{{1,18}}{_WS}*$"
-_DECIMAL = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_FLOAT = rf"(?i)^{_FWS}*(?:{_DECIMAL}|[+-]?(?:nan|inf|infinity)){_FWS}*$"
+_FLOAT = rf"(?i)^{_FWS}*(?:{NUMBER}|[+-]?(?:nan|inf|infinity)){_FWS}*$"
 #: a decimal literal too short to overflow a float (finite for certain)
 _FINITE = (
     rf"^{_FWS}*[+-]?(?:[0-9]{{1,40}}\.?[0-9]{{0,40}}|\.[0-9]{{1,40}})"
@@ -79,10 +81,8 @@ _SHAPE = (
     rf"{_WS}*$"
 )
 _NULLS = pa.array(sorted(NA_TOKENS), pa.large_string())
-_POLARS_BOOL = pa.array(["true", "false"], pa.large_string())
-_BOOL_WORDS = pa.array(
-    ["true", "false", "yes", "no", "t", "f", "y", "n", "1", "0"], pa.large_string()
-)
+_POLARS_BOOL = pa.array(sorted(POLARS_BOOL), pa.large_string())
+_BOOL_WORDS = pa.array(sorted(BOOL_WORDS), pa.large_string())
 _PLAIN = re.compile(r"\(\?P<\w+>")
 _COLON = pa.scalar(":", pa.large_string())
 _EMPTY = pa.scalar("", pa.large_string())
@@ -122,6 +122,15 @@ def _extract(v: pa.Array, pattern: str) -> tuple[Mask, pa.StructArray | None]:
     if not shaped.any():
         return shaped, None
     return shaped, pc.extract_regex(v.filter(pa.array(shaped)), pattern)
+
+
+def _iso_real(v: pa.Array) -> Mask:
+    """Which values are YYYY-MM-DD of a real date (ASCII digits)."""
+    shaped, got = _extract(v, _ISO_DATE)
+    out = np.zeros(len(v), dtype=bool)
+    if got is not None:
+        out[shaped] = _real(*(_ints(got.field(k)) for k in ("y", "m", "d")))
+    return out
 
 
 class _Window:
@@ -177,14 +186,10 @@ class _Window:
 
     def _polars_bool(self) -> Mask:
         fast = _np(pc.is_in(pc.utf8_lower(self.v), value_set=_POLARS_BOOL))
-        return self._by(fast, ~self.ascii, lambda t: t.lower() in ("true", "false"))
+        return self._by(fast, ~self.ascii, lambda t: t.lower() in POLARS_BOOL)
 
     def _iso_date(self) -> Mask:
-        shaped, got = _extract(self.v, _ISO_DATE)
-        out = np.zeros(self.n, dtype=bool)
-        if got is not None:
-            out[shaped] = _real(*(_ints(got.field(k)) for k in ("y", "m", "d")))
-        return self._by(out, ~self.ascii, is_iso_date)
+        return self._by(_iso_real(self.v), ~self.ascii, is_iso_date)
 
     def _shape(self) -> Mask:
         """Shaped like a date (the ``shaped`` fact); ``real`` set aside."""
@@ -223,11 +228,7 @@ class _Window:
         return self._by(fast, self.fact("float"), lambda t: problem("float", t) is None)
 
     def _datetime(self) -> Mask:
-        stripped = pc.utf8_trim(self.v, characters=_WS_CHARS)
-        shaped, got = _extract(stripped, _ISO_DATE)
-        fast = np.zeros(self.n, dtype=bool)
-        if got is not None:
-            fast[shaped] = _real(*(_ints(got.field(k)) for k in ("y", "m", "d")))
+        fast = _iso_real(pc.utf8_trim(self.v, characters=_WS_CHARS))
         return self._by(fast, np.ones(self.n, dtype=bool), is_datetime)
 
 

@@ -78,14 +78,19 @@ def _open(path: Path) -> IO[str]:
     return path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
 
 
-def _delimiter(path: Path, expected: Sequence[str]) -> tuple[str, bool]:
-    """The delimiter whose header row equals ``expected`` (else a comma)."""
-    for delimiter in _DELIMITERS:
-        with _open(path) as fh:
-            header = next(csv.reader(fh, delimiter=delimiter), [])
-        if header == list(expected):
-            return delimiter, True
-    return ",", False
+def _delimiter(path: Path, expected: Sequence[str]) -> tuple[str, bool, list[str]]:
+    """The delimiter whose header row equals ``expected`` (else a comma),
+    whether one did, and the header it reads."""
+    by_comma: list[str] = []
+    with _large_fields():
+        for delimiter in _DELIMITERS:
+            with _open(path) as fh:
+                header = next(csv.reader(fh, delimiter=delimiter), [])
+            if header == list(expected):
+                return delimiter, True, header
+            if delimiter == ",":
+                by_comma = header
+    return ",", False, by_comma
 
 
 @dataclass
@@ -186,9 +191,7 @@ def scan_cleaned(
 ) -> CleanedScan:
     """The cleaned file's facts; ``use_arrow=False`` forces the csv module
     (``reader`` says which one read it)."""
-    delimiter, matches = _delimiter(path, expected_columns)
-    with _large_fields(), _open(path) as fh:
-        header = next(csv.reader(fh, delimiter=delimiter), [])
+    delimiter, matches, header = _delimiter(path, expected_columns)
     scan = CleanedScan(header=header, header_matches=matches, reader="arrow")
     counter = DuplicateCounter() if count_duplicates else None
     scans = [ColumnScan(name, targets.get(name)) for name in header]
@@ -262,7 +265,7 @@ class QuarantineScan:
 
 def scan_quarantine(path: Path, original_columns: Sequence[str], rows_in: int) -> QuarantineScan:
     expected = [*original_columns, *QUARANTINE_COLUMNS]
-    delimiter, matches = _delimiter(path, expected)
+    delimiter, matches, _ = _delimiter(path, expected)
     at = len(original_columns)
     seen = bytearray((max(rows_in, 0) >> 3) + 1)
     with (

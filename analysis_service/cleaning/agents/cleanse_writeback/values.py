@@ -36,8 +36,9 @@ _DATE_SHAPE = re.compile(
 )
 _NON_FINITE = re.compile(r"\s*[+-]?(?:nan|inf|infinity)\s*", re.IGNORECASE)
 _INT64 = 2**63
-_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "t", "f", "y", "n", "1", "0"})
-_POLARS_BOOL = frozenset({"true", "false"})
+#: what a boolean target accepts (trimmed, any case), and what Polars reads as Boolean
+BOOL_WORDS = frozenset({"true", "false", "yes", "no", "t", "f", "y", "n", "1", "0"})
+POLARS_BOOL = frozenset({"true", "false"})
 
 
 def as_float(text: str) -> float | None:
@@ -132,7 +133,7 @@ def problem(target: str, text: str) -> str | None:
             return "not a number"
         return None if math.isfinite(number) else "not finite (NaN or infinity)"
     if target == "boolean":
-        return None if text.strip().lower() in _BOOL_WORDS else "not a boolean"
+        return None if text.strip().lower() in BOOL_WORDS else "not a boolean"
     if target == "datetime":
         return None if is_datetime(text) else "not a date or datetime"
     return None
@@ -160,7 +161,7 @@ class TypeTracker:
         if self.float64:
             self.float64 = all(as_float(v) is not None for v in values)
         if self.boolean:
-            self.boolean = all(v.lower() in _POLARS_BOOL for v in values)
+            self.boolean = all(v.lower() in POLARS_BOOL for v in values)
         if self.date:
             self.date = all(map(is_iso_date, values))
         if self.datetime:

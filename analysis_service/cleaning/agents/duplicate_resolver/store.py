@@ -156,10 +156,6 @@ class KeyIndex:
     def spilled(self) -> bool:
         return self._db is not None or self._overflow is not None
 
-    @property
-    def overflow_rows(self) -> int:
-        return 0 if self._overflow is None else self._overflow.rows
-
     def overflowed(self) -> Iterator[tuple[int, bytes, Packed]]:
         """(row_index, key, packed cells) of the overflow's rows whose key
         repeats there, in file order; once (the files are then deleted)."""
