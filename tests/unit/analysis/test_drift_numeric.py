@@ -173,9 +173,17 @@ def test_default_caps_sketch_above_the_exact_limit(rng: np.random.Generator) -> 
     assert drift.ks_statistic.lower <= ks.statistic <= drift.ks_statistic.upper
     w1 = stats.wasserstein_distance(base, cur)
     assert drift.wasserstein.lower <= w1 <= drift.wasserstein.upper
-    # A 0.03 std shift is within the sketch's error: no KS drift is claimed.
+    # A 0.03 std shift is real here (the exact test's p is about 1e-15) but
+    # close to the sketch's error, and the KLL sketches compact at random:
+    # most runs cannot decide (no drift claimed), about one in twenty gets
+    # bounds tight enough to be certain. Whenever the decision is certain it
+    # must be the exact test's.
     decision = run.result.column("v").decision
-    assert decision is not None and not decision.drift_detected and not decision.certain
+    assert decision is not None
+    if decision.certain:
+        assert decision.drift_detected is bool(ks.pvalue < decision.threshold)
+    else:
+        assert not decision.drift_detected
 
 
 def test_mixed_exact_and_sketch_sides(rng: np.random.Generator) -> None:
